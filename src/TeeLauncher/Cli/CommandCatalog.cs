@@ -1,0 +1,9 @@
+namespace TeeLauncher.Cli;
+
+/// <summary>Every command the executable knows, in the order <c>--help</c> lists them.</summary>
+public static class CommandCatalog
+{
+    public static IReadOnlyList<Command> All { get; } =
+    [
+    ];
+}

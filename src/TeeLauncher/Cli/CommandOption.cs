@@ -1,0 +1,16 @@
+namespace TeeLauncher.Cli;
+
+/// <summary>A <c>--name [VALUE]</c> option a command accepts.</summary>
+public sealed record CommandOption(string Name, string? ValueName, string Help)
+{
+    public bool TakesValue => ValueName is not null;
+
+    public static CommandOption Flag(string name, string help) => new(name, null, help);
+
+    public static CommandOption Value(string name, string valueName, string help) => new(name, valueName, help);
+
+    public static readonly CommandOption Config =
+        Value("config", "PATH", "launcher config (default $TEE_LAUNCHER_CONFIG or /etc/tee-launcher/launcher.toml)");
+
+    public static readonly CommandOption Json = Flag("json", "machine-readable output");
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Logging;
+using TeeLauncher.Configuration;
+using TeeLauncher.Docker;
+using TeeLauncher.Errors;
+
+namespace TeeLauncher.Compose;
+
+/// <summary>Starts, stops and inspects the compose project (SPEC 7, 8).</summary>
+public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, ILogger logger)
+{
+    private const string ProjectLabel = "com.docker.compose.project";
+
+    private IReadOnlyList<string>? _command;
+
+    public string Project => settings.Project;
+
+    /// <summary>"docker compose" when the plugin answers, else "docker-compose" (for "auto").</summary>
+    public async Task<IReadOnlyList<string>> CommandAsync(CancellationToken cancellationToken)
+    {
+        if (_command is not null)
+            return _command;
+        _command = settings.Command switch
+        {
+            ComposeCommandKind.DockerComposePlugin => [docker.Executable, "compose"],
+            ComposeCommandKind.DockerComposeStandalone => ["docker-compose"],
+            _ => (await docker.RunAsync(["compose", "version"], cancellationToken)).Succeeded
+                ? [docker.Executable, "compose"]
+                : ["docker-compose"],
+        };
+        logger.LogDebug("Compose command: {Command}", string.Join(' ', _command));
+        return _command;
+    }
+
+    public async Task UpAsync(string renderedFile, CancellationToken cancellationToken)
+    {
+        var output = await ComposeAsync(renderedFile, ["up", "--detach", "--remove-orphans"], cancellationToken);
+        if (!output.Succeeded)
+            throw new ComposeException($"compose failed to start project '{Project}': {output.Complaint}");
+    }
+
+    public async Task DownAsync(string renderedFile, CancellationToken cancellationToken)
+    {
+        var seconds = ((int)Math.Ceiling(settings.StopTimeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var output = await ComposeAsync(renderedFile, ["down", "--timeout", seconds], cancellationToken);
+        if (!output.Succeeded)
+            throw new ComposeException($"compose failed to stop project '{Project}': {output.Complaint}");
+    }
+
+    /// <summary>Stops every container of the project, whatever started it (dockerd's restart policy, an earlier run).</summary>
+    public async Task<int> StopLeftoversAsync(CancellationToken cancellationToken)
+    {
+        var running = (await ContainersAsync(cancellationToken)).Where(c => c.IsRunning).Select(c => c.Id).ToList();
+        if (running.Count == 0)
+            return 0;
+        var seconds = ((int)Math.Ceiling(settings.StopTimeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var output = await docker.RunAsync(["stop", "--time", seconds, .. running], cancellationToken);
+        if (!output.Succeeded)
+            throw new ComposeException($"cannot stop the containers of project '{Project}' left from before: {output.Complaint}");
+        return running.Count;
+    }
+
+    public async Task<IReadOnlyList<ContainerState>> ContainersAsync(CancellationToken cancellationToken)
+    {
+        var output = await docker.RunAsync(
+            ["ps", "--all", "--no-trunc", "--filter", $"label={ProjectLabel}={Project}", "--format", "{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Image}}"],
+            cancellationToken);
+        if (!output.Succeeded)
+            throw new ComposeException($"cannot list the containers of project '{Project}': {output.Complaint}");
+        return output.StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t'))
+            .Where(fields => fields.Length == 4)
+            .Select(fields => new ContainerState(fields[0], fields[1], fields[2], fields[3]))
+            .ToList();
+    }
+
+    private async Task<DockerOutput> ComposeAsync(string renderedFile, IReadOnlyList<string> verb, CancellationToken cancellationToken)
+    {
+        var command = await CommandAsync(cancellationToken);
+        var directory = Path.GetDirectoryName(renderedFile)!;
+        return await DockerCli.RunAsync(
+            command[0],
+            [.. command.Skip(1), "--project-name", Project, "--file", renderedFile, .. verb],
+            cancellationToken,
+            directory);
+    }
+}
+
+public sealed record ContainerState(string Id, string State, string Name, string Image)
+{
+    public bool IsRunning => State is "running" or "restarting";
+}

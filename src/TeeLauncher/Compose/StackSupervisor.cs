@@ -1,0 +1,61 @@
+using System.Threading.Channels;
+using CliWrap;
+using Microsoft.Extensions.Logging;
+using TeeLauncher.Docker;
+using TeeLauncher.Errors;
+
+namespace TeeLauncher.Compose;
+
+/// <summary>Watches the running stack through <c>docker events</c> and reports the first container that stops.</summary>
+public sealed class StackSupervisor(DockerCli docker, ComposeRunner compose, ILogger logger)
+{
+    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
+
+    /// <summary>Returns only by throwing: ComposeException when the stack fails, or cancellation on shutdown.</summary>
+    public async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var dieEvents = Channel.CreateUnbounded<string>();
+            using var eventsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var events = Cli.Wrap(docker.Executable)
+                .WithArguments(["events", "--filter", "type=container", "--filter", $"label=com.docker.compose.project={compose.Project}",
+                    "--filter", "event=die", "--format", "{{.Actor.ID}}"])
+                .WithStandardOutputPipe(PipeTarget.ToDelegate(id => dieEvents.Writer.TryWrite(id)))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteAsync(eventsStop.Token);
+            var watcher = events.Task.ContinueWith(_ => dieEvents.Writer.TryComplete(), TaskScheduler.Default);
+
+            try
+            {
+                await EnsureRunningAsync(cancellationToken);
+                await foreach (var id in dieEvents.Reader.ReadAllAsync(cancellationToken))
+                {
+                    logger.LogInformation("Container {Container} of project {Project} exited", id[..Math.Min(12, id.Length)], compose.Project);
+                    // Give a restart policy the chance to bring it back before judging the stack.
+                    await Task.Delay(SettleTime, cancellationToken);
+                    await EnsureRunningAsync(cancellationToken);
+                }
+            }
+            finally
+            {
+                await eventsStop.CancelAsync();
+                await watcher;
+            }
+
+            logger.LogWarning("docker events ended; checking the stack and watching again");
+            await Task.Delay(SettleTime, cancellationToken);
+        }
+    }
+
+    private async Task EnsureRunningAsync(CancellationToken cancellationToken)
+    {
+        var containers = await compose.ContainersAsync(cancellationToken);
+        if (containers.Count == 0)
+            throw new ComposeException($"the stack of project '{compose.Project}' has no containers any more");
+        var stopped = containers.Where(c => !c.IsRunning).ToList();
+        if (stopped.Count > 0)
+            throw new ComposeException(
+                $"the stack of project '{compose.Project}' failed: {string.Join(", ", stopped.Select(c => $"{c.Name} is {c.State}"))}");
+    }
+}

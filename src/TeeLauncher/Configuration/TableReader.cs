@@ -1,0 +1,133 @@
+using TeeLauncher.Errors;
+using TeeLauncher.Toml;
+
+namespace TeeLauncher.Configuration;
+
+/// <summary>
+/// Reads one TOML table against its schema: unknown keys and wrong types become problems at their
+/// position, and every key read is remembered so later checks can point at it.
+/// </summary>
+internal sealed class TableReader
+{
+    private readonly TomlTable? _table;
+    private readonly string _path;
+    private readonly ConfigReadContext _context;
+
+    public TableReader(TomlTable? table, string path, ConfigReadContext context, IReadOnlyCollection<string> knownKeys)
+    {
+        _table = table;
+        _path = path;
+        _context = context;
+        if (table is null)
+            return;
+        foreach (var (key, _) in table)
+        {
+            if (knownKeys.Contains(key))
+                continue;
+            var hint = NearMatch.Find(key, knownKeys) is { } meant ? $"; did you mean '{meant}'?" : "";
+            var where = path.Length == 0 ? "at the top level" : $"in [{path}]";
+            context.AddAt(table.KeyPosition(key), $"unknown key '{key}' {where}{hint}");
+        }
+    }
+
+    public string Key(string key) => _path.Length == 0 ? key : $"{_path}.{key}";
+
+    /// <summary>The value's position, or the table's when the key is missing.</summary>
+    public TomlPosition PositionOf(string key) =>
+        _table is null ? new TomlPosition(1, 1)
+        : _table.ContainsKey(key) ? _table.ValuePosition(key)
+        : _table.Position;
+
+    public bool Has(string key) => _table?.ContainsKey(key) == true;
+
+    public string? String(string key) => Read<string>(key, "a string");
+
+    public string String(string key, string fallback) => String(key) ?? fallback;
+
+    public bool Boolean(string key, bool fallback) => Read<bool?>(key, "true or false") ?? fallback;
+
+    public long? Integer(string key) => Read<long?>(key, "an integer");
+
+    public TomlTable? Table(string key) => Read<TomlTable>(key, "a table");
+
+    public TimeSpan Duration(string key, TimeSpan fallback)
+    {
+        if (String(key) is not { } text)
+            return fallback;
+        if (Durations.TryParse(text, out var duration) && duration > TimeSpan.Zero)
+            return duration;
+        Problem(key, $"'{text}' is not a duration: write a positive amount with a unit, such as \"90s\", \"10m\" or \"1h\"");
+        return fallback;
+    }
+
+    /// <summary>Reads one of <paramref name="choices"/>, named in config spelling.</summary>
+    public T Choice<T>(string key, T fallback, IReadOnlyDictionary<string, T> choices)
+    {
+        if (String(key) is not { } text)
+            return fallback;
+        if (choices.TryGetValue(text, out var choice))
+            return choice;
+        Problem(key, $"'{text}' is not allowed for {Key(key)}: use {string.Join(", ", choices.Keys.Select(k => $"\"{k}\""))}");
+        return fallback;
+    }
+
+    public IReadOnlyList<string> StringArray(string key)
+    {
+        if (Read<TomlArray>(key, "an array of strings") is not { } array)
+            return [];
+        var items = new List<string>(array.Count);
+        for (var i = 0; i < array.Count; i++)
+        {
+            if (array[i] is string item)
+                items.Add(item);
+            else
+                _context.AddAt(array.ItemPosition(i), $"{Key(key)}[{i}] must be a string, found {TypeName(array[i])}");
+        }
+        return items;
+    }
+
+    public void Problem(string key, string message) => _context.AddAt(PositionOf(key), message);
+
+    public void ProblemAt(TomlPosition at, string message) => _context.AddAt(at, message);
+
+    private T? Read<T>(string key, string expected)
+    {
+        if (_table is null || !_table.TryGetValue(key, out var value))
+            return default;
+        _context.Remember(Key(key), _table.ValuePosition(key));
+        if (value is T typed)
+            return typed;
+        Problem(key, $"{Key(key)} must be {expected}, found {TypeName(value)}");
+        return default;
+    }
+
+    internal static string TypeName(object value) => value switch
+    {
+        string => "a string",
+        long => "an integer",
+        double => "a float",
+        bool => "a boolean",
+        TomlDateTime => "a date-time",
+        TomlArray => "an array",
+        TomlTableArray => "an array of tables",
+        TomlTable => "a table",
+        _ => value.GetType().Name,
+    };
+}
+
+/// <summary>Problems and key positions gathered while reading one config file.</summary>
+internal sealed class ConfigReadContext(string file)
+{
+    private readonly List<InputProblem> _problems = [];
+    private readonly Dictionary<string, (int Line, int Column)> _positions = new(StringComparer.Ordinal);
+
+    public string File { get; } = file;
+
+    public IReadOnlyList<InputProblem> Problems => _problems;
+
+    public void AddAt(TomlPosition at, string message) => _problems.Add(new InputProblem(File, at.Line, at.Column, message));
+
+    public void Remember(string dottedKey, TomlPosition at) => _positions[dottedKey] = (at.Line, at.Column);
+
+    public ConfigLocations Locations() => new(File, _positions);
+}

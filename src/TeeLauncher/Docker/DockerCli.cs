@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using CliWrap;
+using CliWrap.Buffered;
+
+namespace TeeLauncher.Docker;
+
+/// <summary>The result of one docker CLI call.</summary>
+public sealed record DockerOutput(int ExitCode, string StandardOutput, string StandardError, TimeSpan Duration)
+{
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>Docker's own words, trimmed to one line for an error message.</summary>
+    public string Complaint
+    {
+        get
+        {
+            var text = (StandardError.Trim().Length > 0 ? StandardError : StandardOutput).Trim();
+            var line = string.Join(" ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            return line.Length <= 400 ? line : line[..397] + "...";
+        }
+    }
+}
+
+/// <summary>Runs docker (and compose) through CliWrap with argument lists; the environment is inherited, so DOCKER_HOST applies.</summary>
+public sealed class DockerCli(string executable = "docker")
+{
+    public string Executable { get; } = executable;
+
+    public Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null) =>
+        RunAsync(Executable, arguments, cancellationToken, workingDirectory);
+
+    /// <summary>Runs <paramref name="executable"/> to completion; a non-zero exit is a result, not an exception.</summary>
+    public static async Task<DockerOutput> RunAsync(
+        string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var command = Cli.Wrap(executable)
+            .WithArguments(arguments)
+            .WithValidation(CommandResultValidation.None);
+        if (workingDirectory is not null)
+            command = command.WithWorkingDirectory(workingDirectory);
+        try
+        {
+            var result = await command.ExecuteBufferedAsync(cancellationToken);
+            return new DockerOutput(result.ExitCode, result.StandardOutput, result.StandardError, clock.Elapsed);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new DockerOutput(127, "", $"cannot start {executable}: {e.Message}", clock.Elapsed);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace TeeLauncher.Errors;
+
+/// <summary>An expected failure: the CLI prints its message on one line and exits with its code.</summary>
+public abstract class LauncherException(ExitCode exitCode, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    public ExitCode ExitCode { get; } = exitCode;
+}
+
+public sealed class UsageException(string message) : LauncherException(ExitCode.Usage, message);
+
+public sealed class DigestRefusedException(string message) : LauncherException(ExitCode.DigestRefused, message);
+
+public sealed class PullRefusedException(string message) : LauncherException(ExitCode.PullRefused, message);
+
+public sealed class PullFailedException(string message) : LauncherException(ExitCode.PullFailed, message);
+
+public sealed class MeasurementException(string message, Exception? inner = null)
+    : LauncherException(ExitCode.MeasurementFailed, message, inner);
+
+public sealed class ComposeException(string message) : LauncherException(ExitCode.ComposeFailed, message);
+
+public sealed class AlreadyMeasuredException(string message) : LauncherException(ExitCode.AlreadyMeasuredOther, message);
+
+public sealed class NotVerifiedException(string message) : LauncherException(ExitCode.NotVerified, message);

@@ -1,0 +1,16 @@
+namespace TeeLauncher.Measurement;
+
+/// <summary>Extends the attestation register of one platform (SPEC 5.2).</summary>
+public interface IMeasurementBackend
+{
+    /// <summary>The config name: dstack, tdx-sysfs, tpm or none.</summary>
+    string Name { get; }
+
+    /// <summary>The register index recorded in the event log's <c>imr</c> field.</summary>
+    int RegisterIndex { get; }
+
+    /// <summary>Fails fast (before any pull) when the device or socket is not there.</summary>
+    Task EnsureAvailableAsync(CancellationToken cancellationToken);
+
+    Task ExtendAsync(RuntimeEvent runtimeEvent, CancellationToken cancellationToken);
+}

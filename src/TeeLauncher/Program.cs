@@ -1,0 +1,3 @@
+using TeeLauncher.Cli;
+
+return await CommandLineApp.RunAsync(args, CommandConsole.System);

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using TeeLauncher.Errors;
+
+namespace TeeLauncher.Selection;
+
+/// <summary>The NEAR MPC approved-hashes file: <c>{"approved_hashes": ["sha256:...", ...]}</c>, newest first (SPEC 4).</summary>
+public sealed class ApprovedHashes
+{
+    public const int MaxBytes = 1 << 20;
+
+    private ApprovedHashes(string path, IReadOnlyList<ImageDigest> digests)
+    {
+        Path = path;
+        Digests = digests;
+    }
+
+    public string Path { get; }
+
+    public IReadOnlyList<ImageDigest> Digests { get; }
+
+    public ImageDigest Newest => Digests[0];
+
+    /// <summary>The 1-based position of <paramref name="digest"/> in the list, or null when it is not listed.</summary>
+    public int? PositionOf(ImageDigest digest)
+    {
+        for (var i = 0; i < Digests.Count; i++)
+            if (Digests[i] == digest)
+                return i + 1;
+        return null;
+    }
+
+    /// <summary>Reads the file; any malformation refuses the digest choice (exit 4), never a fallback.</summary>
+    public static ApprovedHashes Load(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            if (stream.Length > MaxBytes)
+                throw Refused(path, "is larger than 1 MiB");
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Refused(path, $"cannot be read: {e.Message}");
+        }
+        return Parse(path, bytes);
+    }
+
+    public static ApprovedHashes Parse(string path, ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 4 });
+        var digests = new List<ImageDigest>();
+        try
+        {
+            Expect(json, ref reader, JsonTokenType.StartObject, path, "must be a JSON object {\"approved_hashes\": [...]}");
+            var sawList = false;
+            while (Next(ref reader, path) != JsonTokenType.EndObject)
+            {
+                var name = reader.GetString();
+                if (name != "approved_hashes")
+                    throw Refused(path, At(json, reader, $"has an unexpected field '{name}'; only \"approved_hashes\" is allowed"));
+                if (sawList)
+                    throw Refused(path, At(json, reader, "names \"approved_hashes\" twice"));
+                sawList = true;
+                Expect(json, ref reader, JsonTokenType.StartArray, path, "\"approved_hashes\" must be an array of digests");
+                while (Next(ref reader, path) != JsonTokenType.EndArray)
+                {
+                    var text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : null;
+                    if (!ImageDigest.TryParse(text, out var digest))
+                        throw Refused(path, At(json, reader, $"entry {digests.Count + 1}: " +
+                            (text is null ? "must be a string \"sha256:<64 hex>\"" : ImageDigest.Describe(text))));
+                    digests.Add(digest);
+                }
+            }
+            if (reader.Read())
+                throw Refused(path, At(json, reader, "has content after the JSON object"));
+            if (!sawList)
+                throw Refused(path, "has no \"approved_hashes\" field");
+        }
+        catch (JsonException e)
+        {
+            throw Refused(path, $"line {e.LineNumber + 1}, column {e.BytePositionInLine + 1}: not valid JSON");
+        }
+
+        if (digests.Count == 0)
+            throw Refused(path, "lists no digest: \"approved_hashes\" needs at least one entry");
+        return new ApprovedHashes(path, digests);
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader, string path)
+    {
+        if (!reader.Read())
+            throw Refused(path, "ends before the JSON object is complete");
+        return reader.TokenType;
+    }
+
+    private static void Expect(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, JsonTokenType expected, string path, string message)
+    {
+        if (Next(ref reader, path) != expected)
+            throw Refused(path, At(json, reader, message));
+    }
+
+    private static string At(ReadOnlySpan<byte> json, Utf8JsonReader reader, string message)
+    {
+        var before = json[..(int)Math.Min(reader.TokenStartIndex, json.Length)];
+        var line = before.Count((byte)'\n') + 1;
+        var column = before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1;
+        return $"line {line}, column {column}: {message}";
+    }
+
+    private static DigestRefusedException Refused(string path, string problem) =>
+        new($"approved hashes file {path}: {problem}; fix or replace the file (the launcher never falls back to the default digest)");
+}
