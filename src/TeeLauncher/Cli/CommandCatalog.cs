@@ -5,5 +5,9 @@ public static class CommandCatalog
 {
     public static IReadOnlyList<Command> All { get; } =
     [
+        new RunCommand(),
+        new ValidateCommand(),
+        new PlanCommand(),
+        new StatusCommand(),
     ];
 }

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+using TeeLauncher.Launch;
+using TeeLauncher.State;
+
+namespace TeeLauncher.Cli;
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(ValidationReport))]
+[JsonSerializable(typeof(LaunchPlan))]
+[JsonSerializable(typeof(LaunchStatus))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,0 +1,62 @@
+using TeeLauncher.Compose;
+using TeeLauncher.Configuration;
+using TeeLauncher.Docker;
+using TeeLauncher.Errors;
+using TeeLauncher.Registries;
+
+namespace TeeLauncher.Launch;
+
+/// <summary>Everything the operator supplied, read and checked before anything is pulled, measured or started.</summary>
+public sealed record LaunchInputs(
+    LauncherConfig Config,
+    ImageReference Image,
+    ComposeTemplate Template,
+    RegistryCredentialStore Credentials,
+    IReadOnlyList<PullSource> Sources)
+{
+    /// <summary>Loads and checks the config, compose template and credentials; throws with every problem found.</summary>
+    public static LaunchInputs Load(string configPath)
+    {
+        var (inputs, problems) = Check(configPath);
+        return problems.Count == 0 && inputs is not null ? inputs : throw new ConfigException(problems);
+    }
+
+    /// <summary>All problems at once, for <c>validate</c>; the inputs are null when any problem was found.</summary>
+    public static (LaunchInputs? Inputs, IReadOnlyList<InputProblem> Problems) Check(string configPath)
+    {
+        var (config, configProblems) = ConfigLoader.Read(configPath);
+        if (config is null)
+            return (null, configProblems);
+
+        var problems = new List<InputProblem>(configProblems);
+        ComposeTemplate? template = null;
+        if (!File.Exists(config.Compose.File))
+            problems.Add(config.Locations.Problem("compose.file", $"compose template {config.Compose.File} does not exist; set compose.file"));
+        else
+            template = Collect(problems, () =>
+            {
+                var loaded = ComposeTemplate.Load(config.Compose.File);
+                problems.AddRange(loaded.Check([.. config.Compose.Env.Keys]));
+                return loaded;
+            }, config.Compose.File);
+        var credentials = Collect(problems, () => RegistryCredentialStore.Load(config), config.SourcePath);
+
+        if (problems.Count > 0 || template is null || credentials is null)
+            return (null, problems);
+        var image = ImageReference.Parse(config.Image.Reference);
+        return (new LaunchInputs(config, image, template, credentials, PullSource.For(image, config.Registries)), problems);
+    }
+
+    private static T? Collect<T>(List<InputProblem> problems, Func<T> read, string file) where T : class
+    {
+        try
+        {
+            return read();
+        }
+        catch (ConfigException e)
+        {
+            problems.AddRange(e.Problems.Select(p => p.File.Length == 0 ? p with { File = file } : p));
+            return null;
+        }
+    }
+}

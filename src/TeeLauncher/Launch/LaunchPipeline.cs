@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using TeeLauncher.Cli;
+using TeeLauncher.Compose;
+using TeeLauncher.Docker;
+using TeeLauncher.Errors;
+using TeeLauncher.Measurement;
+using TeeLauncher.Selection;
+using TeeLauncher.State;
+
+namespace TeeLauncher.Launch;
+
+/// <summary>A running stack this process launched, with the state lock it holds.</summary>
+public sealed record LaunchedStack(ComposeRunner Compose, string RenderedFile, bool Supervise, IDisposable StateLock);
+
+/// <summary>The boot, top to bottom: load, select, quiesce, pull, measure, compose (the caller notifies).</summary>
+public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier, ILoggerFactory loggers)
+{
+    private readonly ILogger _log = loggers.CreateLogger("launch");
+    private readonly DockerCli _docker = new();
+    private LaunchStatus _status = new()
+    {
+        Phase = "starting", Config = configPath, LauncherVersion = CommandLineApp.Version, UpdatedAt = DateTimeOffset.UtcNow,
+    };
+    private StateDirectory? _state;
+
+    public async Task<LaunchedStack> LaunchAsync(CancellationToken cancellationToken)
+    {
+        Report("loading configuration");
+        var inputs = LaunchInputs.Load(configPath);
+        var config = inputs.Config;
+        _state = new StateDirectory(config.Launcher.StateDir);
+        var stateLock = _state.Lock();
+        try
+        {
+            var selection = DigestSelector.Select(config.Image, config.Locations);
+            _log.LogInformation("Chose {Digest}: {Reason}", selection.Digest, selection.Reason);
+            Report($"chose {selection.Digest}", s => s with
+            {
+                Digest = selection.Digest.ToString(), Rule = selection.RuleName, Reason = selection.Reason,
+                ApprovedPosition = selection.ApprovedPosition, Project = config.Compose.Project,
+            });
+
+            var measurer = new Measurer(config.Measurement, config.Launcher.Platform, config.Launcher.StateDir, loggers.CreateLogger("measurement"));
+            await measurer.PrepareAsync(selection.Digest, cancellationToken);
+            Report("measurement backend ready", s => s with { MeasurementBackend = measurer.Backend.Name });
+
+            var compose = new ComposeRunner(_docker, config.Compose, loggers.CreateLogger("compose"));
+            if (!measurer.HasMeasuredThisBoot)
+            {
+                var stopped = await compose.StopLeftoversAsync(cancellationToken);
+                if (stopped > 0)
+                    _log.LogWarning("Stopped {Count} container(s) of project {Project} that ran before measurement", stopped, config.Compose.Project);
+            }
+
+            Report($"pulling {inputs.Image.Repository}@{selection.Digest}");
+            var puller = new ImagePuller(_docker, config.Pull, inputs.Credentials, config.Launcher.StateDir, loggers.CreateLogger("pull"));
+            var pulled = await puller.PullAsync(inputs.Sources, selection.Digest, cancellationToken);
+            foreach (var skipped in pulled.SkippedSources)
+                _log.LogWarning("{Skipped}", skipped);
+            _log.LogInformation("Image {Image} served by {Source}", pulled.PinnedReference, pulled.Source.Label);
+
+            var rendered = inputs.Template.Render(pulled.PinnedReference, config.Compose.Env);
+            StateDirectory.WriteAtomically(_state.RenderedComposeFile, rendered);
+            Report("measuring", s => s with
+            {
+                Image = pulled.PinnedReference, PulledFrom = pulled.Source.Label, Pulled = pulled.Pulled, SkippedSources = pulled.SkippedSources,
+                ComposeFile = _state.RenderedComposeFile, ComposeSha256 = Convert.ToHexStringLower(SHA256.HashData(rendered)),
+            });
+            var measured = await measurer.MeasureAsync(LaunchEvents.For(config.Measurement, selection.Digest, rendered), cancellationToken);
+            Report("starting the stack", s => s with
+            {
+                Events = [.. measured.Select(m => new StatusEvent(m.Event.Name, Convert.ToHexStringLower(m.Event.Payload), m.DigestHex, m.ExtendedNow))],
+            });
+
+            await compose.UpAsync(_state.RenderedComposeFile, cancellationToken);
+            Report($"running {pulled.PinnedReference}", s => s with { Phase = "running" });
+            return new LaunchedStack(compose, _state.RenderedComposeFile, config.Compose.Supervise, stateLock);
+        }
+        catch (Exception e)
+        {
+            RecordFailure(e);
+            stateLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Records a failure after launch (the supervised stack stopped) in the status file.</summary>
+    public void RecordFailure(Exception failure) =>
+        Report($"failed: {failure.Message}", s => s with { Phase = "failed", Error = failure.Message });
+
+    public void RecordStopped() => Report("stopped", s => s with { Phase = "stopped" });
+
+    private void Report(string status, Func<LaunchStatus, LaunchStatus>? change = null)
+    {
+        _status = (change?.Invoke(_status) ?? _status) with { UpdatedAt = DateTimeOffset.UtcNow };
+        if (change is not null && _state is not null)
+            _status.Write(_state.StatusFile);
+        notifier.Notify(new ServiceState($"STATUS={status}"));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using TeeLauncher.Configuration;
+using TeeLauncher.Selection;
+
+namespace TeeLauncher.Launch;
+
+/// <summary>What <c>run</c> would do and why, computed without pulling, measuring or starting anything.</summary>
+public sealed record LaunchPlan(
+    string Config,
+    string Platform,
+    string Digest,
+    string Rule,
+    string Reason,
+    int? ApprovedPosition,
+    string Repository,
+    string PullPolicy,
+    IReadOnlyList<PlannedSource> Sources,
+    string MeasurementBackend,
+    string EventLog,
+    IReadOnlyList<PlannedEvent> Events,
+    string Project,
+    string RenderedCompose)
+{
+    public static LaunchPlan For(LaunchInputs inputs)
+    {
+        var config = inputs.Config;
+        var selection = DigestSelector.Select(config.Image, config.Locations);
+        var sources = inputs.Sources.Select(source =>
+        {
+            var pinned = source.Reference.Pinned(selection.Digest);
+            var rendered = inputs.Template.Render(pinned, config.Compose.Env);
+            return new PlannedSource(source.Label, pinned, CredentialsOf(config, source.Host),
+                Convert.ToHexStringLower(SHA256.HashData(rendered)), rendered);
+        }).ToList();
+
+        // Events as they will be if the first source serves the image; the compose hash of each other source is listed with it.
+        var first = sources[0];
+        var events = LaunchEvents.For(config.Measurement, selection.Digest, first.Rendered)
+            .Select(e => new PlannedEvent(e.Name, Convert.ToHexStringLower(e.Payload), Convert.ToHexStringLower(e.Digest())))
+            .ToList();
+
+        return new LaunchPlan(
+            config.SourcePath,
+            config.Launcher.Platform.ToString().ToLowerInvariant(),
+            selection.Digest.ToString(),
+            selection.RuleName,
+            selection.Reason,
+            selection.ApprovedPosition,
+            inputs.Image.Repository,
+            config.Pull.Policy.ToString().ToLowerInvariant(),
+            sources,
+            BackendName(config.Measurement.Backend),
+            config.Measurement.EventLog,
+            events,
+            config.Compose.Project,
+            Encoding.UTF8.GetString(first.Rendered));
+    }
+
+    public static string BackendName(MeasurementBackendKind backend) => backend switch
+    {
+        MeasurementBackendKind.Dstack => "dstack",
+        MeasurementBackendKind.TdxSysfs => "tdx-sysfs",
+        MeasurementBackendKind.Tpm => "tpm",
+        _ => "none",
+    };
+
+    /// <summary>Which kind of credentials a host gets: never the secret itself.</summary>
+    private static string CredentialsOf(LauncherConfig config, string host)
+    {
+        var registry = config.Registries.FirstOrDefault(r => string.Equals(r.Host, host, StringComparison.OrdinalIgnoreCase));
+        return registry switch
+        {
+            { EncryptedAuth: not null } => "encrypted_auth",
+            { Username: { } user } => $"username '{user}' with password_file",
+            _ => "docker config of the environment, else anonymous",
+        };
+    }
+}
+
+public sealed record PlannedSource(
+    string Source,
+    string Reference,
+    string Credentials,
+    string ComposeSha256,
+    [property: System.Text.Json.Serialization.JsonIgnore] byte[] Rendered);
+
+public sealed record PlannedEvent(string Name, string Payload, string Digest);

@@ -1,0 +1,39 @@
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace TeeLauncher.Service;
+
+/// <summary>Serilog on stderr; under systemd (JOURNAL_STREAM set) each line starts with its syslog priority.</summary>
+public static class ConsoleLogging
+{
+    public static Logger Create(LogEventLevel minimum = LogEventLevel.Information)
+    {
+        var underJournal = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
+        var template = underJournal
+            ? "<{SyslogPriority}>{SourceContext}: {Message:lj}{NewLine}{Exception}"
+            : "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}";
+        return new LoggerConfiguration()
+            .MinimumLevel.Is(minimum)
+            .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+            // Start failures are reported once, as one line, by the CLI edge.
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
+            .Enrich.With<SyslogPriorityEnricher>()
+            .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose,
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            .CreateLogger();
+    }
+
+    private sealed class SyslogPriorityEnricher : ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory) =>
+            logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty("SyslogPriority", logEvent.Level switch
+            {
+                LogEventLevel.Verbose or LogEventLevel.Debug => 7,
+                LogEventLevel.Information => 6,
+                LogEventLevel.Warning => 4,
+                LogEventLevel.Error => 3,
+                _ => 2,
+            }));
+    }
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using Serilog;
+using TeeLauncher.Launch;
+
+namespace TeeLauncher.Service;
+
+/// <summary>The generic host of <c>run</c>: systemd lifetime and notifications, Serilog, the launcher service.</summary>
+public static class LauncherHost
+{
+    public static async Task RunAsync(string configPath, CancellationToken cancellationToken)
+    {
+        using var serilog = ConsoleLogging.Create();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSystemd();
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        // Long enough for compose down with the configured stop_timeout; systemd's TimeoutStopSec bounds it anyway.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10));
+        builder.Services.AddSerilog(serilog);
+        builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
+        builder.Services.AddSingleton<RunOutcome>();
+        builder.Services.AddSingleton(services => new LaunchPipeline(
+            configPath, services.GetRequiredService<ISystemdNotifier>(), services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddHostedService<LauncherService>();
+
+        using var host = builder.Build();
+        await host.RunAsync(cancellationToken);
+        if (host.Services.GetRequiredService<RunOutcome>().Failure is { } failure)
+            throw failure;
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using TeeLauncher.Compose;
+using TeeLauncher.Docker;
+using TeeLauncher.Errors;
+using TeeLauncher.Launch;
+
+namespace TeeLauncher.Service;
+
+/// <summary>
+/// Launches in StartAsync, so the host reports ready (READY=1) only once the stack is up; then supervises
+/// it, and on SIGTERM stops it within compose.stop_timeout.
+/// </summary>
+public sealed class LauncherService(
+    LaunchPipeline pipeline,
+    ISystemdNotifier notifier,
+    IHostApplicationLifetime lifetime,
+    RunOutcome outcome,
+    ILogger<LauncherService> logger) : IHostedService
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private LaunchedStack? _stack;
+    private Task _supervision = Task.CompletedTask;
+    private bool _leaveStackRunning;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _stack = await pipeline.LaunchAsync(cancellationToken);
+        notifier.Notify(ServiceState.Ready);
+        logger.LogInformation("Stack of project {Project} is up", _stack.Compose.Project);
+
+        if (!_stack.Supervise)
+        {
+            _leaveStackRunning = true;
+            lifetime.StopApplication();
+            return;
+        }
+        _supervision = SuperviseAsync(_stack);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        await _supervision;
+        if (_stack is null)
+            return;
+        try
+        {
+            if (!_leaveStackRunning)
+            {
+                notifier.Notify(new ServiceState("STATUS=stopping the stack"));
+                logger.LogInformation("Stopping the stack of project {Project}", _stack.Compose.Project);
+                await _stack.Compose.DownAsync(_stack.RenderedFile, cancellationToken);
+                pipeline.RecordStopped();
+            }
+        }
+        catch (LauncherException e)
+        {
+            outcome.Fail(e);
+        }
+        finally
+        {
+            _stack.StateLock.Dispose();
+        }
+    }
+
+    private async Task SuperviseAsync(LaunchedStack stack)
+    {
+        await Task.Yield();
+        try
+        {
+            await new StackSupervisor(new DockerCli(), stack.Compose, logger).WatchAsync(_stopping.Token);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            logger.LogError("{Failure}", e.Message);
+            pipeline.RecordFailure(e);
+            outcome.Fail(e is LauncherException ? e : new ComposeException($"supervision failed: {e.Message}"));
+            _leaveStackRunning = true;
+            lifetime.StopApplication();
+        }
+    }
+}

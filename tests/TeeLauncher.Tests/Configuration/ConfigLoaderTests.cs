@@ -1,0 +1,216 @@
+using TeeLauncher.Configuration;
+using TeeLauncher.Errors;
+using TeeLauncher.Tests.Support;
+
+namespace TeeLauncher.Tests.Configuration;
+
+public sealed class ConfigLoaderTests : IDisposable
+{
+    private const string Digest = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+    private readonly TempDirectory _dir = new();
+
+    private IReadOnlyList<string> Problems(string toml)
+    {
+        var path = _dir.File("launcher.toml", toml);
+        var (_, problems) = ConfigLoader.Read(path);
+        return problems.Select(p => p.ToString().Replace(path, "launcher.toml")).ToList();
+    }
+
+    private LauncherConfig Load(string toml) => ConfigLoader.Load(_dir.File("launcher.toml", toml));
+
+    [Fact]
+    public void The_full_example_of_the_spec_loads_with_every_key()
+    {
+        var config = Load($$"""
+            [launcher]
+            platform = "tee"
+            state_dir = "/run/tee-launcher"
+            credentials_key_file = "/etc/tee-launcher/registry.key"
+
+            [image]
+            reference = "registry.example.com/acme/node"
+            default_digest = "{{Digest}}"
+            override_digest = "{{Digest}}"
+            approved_hashes_file = "/mnt/shared/image-digest.bin"
+
+            [pull]
+            policy = "missing"
+            attempts = 6
+            backoff_initial = "2s"
+            backoff_max = "60s"
+            attempt_timeout = "10m"
+            deadline = "30m"
+
+            [[registry]]
+            host = "registry.example.com"
+            mirrors = ["mirror.internal:5000"]
+            username = "bot"
+            password_file = "/run/secrets/registry"
+
+            [measurement]
+            backend = "tpm"
+            event_name = "mpc-image-digest"
+            compose_event = false
+            event_log = "/run/tee-launcher/events.jsonl"
+            dstack_socket = "/var/run/dstack.sock"
+            tdx_rtmr_path = "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384"
+            tpm_pcr = 16
+            tpm_tcti = "device:/dev/tpmrm0"
+
+            [compose]
+            file = "/etc/tee-launcher/compose.yml"
+            project = "workload"
+            command = "docker-compose"
+            env = { LOG_LEVEL = "info" }
+            stop_timeout = "30s"
+            supervise = false
+            """);
+
+        config.Launcher.Should().Be(new LauncherSettings(Platform.Tee, "/run/tee-launcher", "/etc/tee-launcher/registry.key"));
+        config.Image.DefaultDigest!.ToString().Should().Be(Digest);
+        config.Image.ApprovedHashesFile.Should().Be("/mnt/shared/image-digest.bin");
+        config.Pull.Should().Be(new PullSettings(PullPolicy.Missing, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60),
+            TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)));
+        config.Registries.Should().ContainSingle().Which.Mirrors.Should().Equal("mirror.internal:5000");
+        config.Measurement.Backend.Should().Be(MeasurementBackendKind.Tpm);
+        config.Measurement.EventName.Should().Be("mpc-image-digest");
+        config.Measurement.ComposeEvent.Should().BeFalse();
+        config.Measurement.TpmPcr.Should().Be(16);
+        config.Compose.Command.Should().Be(ComposeCommandKind.DockerComposeStandalone);
+        config.Compose.Env.Should().Equal(new Dictionary<string, string> { ["LOG_LEVEL"] = "info" });
+        config.Compose.Supervise.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Defaults_apply_and_relative_paths_resolve_against_the_config_file()
+    {
+        var config = Load("""
+            [image]
+            reference = "ubuntu"
+            [compose]
+            file = "compose.yml"
+            """);
+        config.Launcher.Platform.Should().Be(Platform.Tee);
+        config.Pull.Should().Be(new PullSettings(PullPolicy.Always, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60),
+            TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)));
+        config.Measurement.Backend.Should().Be(MeasurementBackendKind.Dstack);
+        config.Measurement.EventName.Should().Be("image-digest");
+        config.Measurement.EventLog.Should().Be("/run/tee-launcher/events.jsonl");
+        config.Compose.File.Should().Be(Path.Combine(_dir.Path, "compose.yml"));
+        config.Compose.StopTimeout.Should().Be(TimeSpan.FromSeconds(30));
+        config.Compose.Supervise.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Unknown_key_is_reported_at_its_position_with_the_key_meant()
+    {
+        Problems("""
+            [image]
+            reference = "ubuntu"
+            defualt_digest = "x"
+            """).Should().Equal("launcher.toml:3:1: unknown key 'defualt_digest' in [image]; did you mean 'default_digest'?");
+    }
+
+    [Fact]
+    public void Unknown_table_is_reported()
+    {
+        Problems("""
+            [image]
+            reference = "ubuntu"
+            [imgae.extra]
+            x = 1
+            """).Should().Equal("launcher.toml:3:2: unknown key 'imgae' at the top level; did you mean 'image'?");
+    }
+
+    [Fact]
+    public void Every_problem_is_reported_at_once_with_positions()
+    {
+        Problems("""
+            [launcher]
+            platform = "tee"
+            [image]
+            reference = "Registry.example.com/Acme/node"
+            default_digest = "sha256:XYZ"
+            [pull]
+            attempts = "six"
+            deadline = "30 minutes"
+            [measurement]
+            backend = "none"
+            [compose]
+            env = { log_level = "info", OK = 3 }
+            """).Should().SatisfyRespectively(
+                p => p.Should().StartWith("launcher.toml:4:13: image.reference 'Registry.example.com/Acme/node' is invalid:").And.Contain("Acme"),
+                p => p.Should().StartWith("launcher.toml:5:18: image.default_digest: 'sha256:XYZ' is not a digest"),
+                p => p.Should().Be("launcher.toml:7:12: pull.attempts must be an integer, found a string"),
+                p => p.Should().StartWith("launcher.toml:8:12: '30 minutes' is not a duration"),
+                p => p.Should().StartWith("launcher.toml:10:11: measurement.backend \"none\" is allowed only with launcher.platform = \"dev\""),
+                p => p.Should().Be("launcher.toml:12:9: compose.env name 'log_level' must match [A-Z_][A-Z0-9_]*"),
+                p => p.Should().Be("launcher.toml:12:34: compose.env.OK must be a string, found an integer"));
+    }
+
+    [Theory]
+    [InlineData("registry.example.com/acme/node@sha256:1111111111111111111111111111111111111111111111111111111111111111", "without a digest")]
+    [InlineData("-acme/node", "invalid")]
+    [InlineData("acme/Node", "invalid")]
+    [InlineData("", "invalid")]
+    public void Bad_references_are_config_errors(string reference, string reason)
+    {
+        Problems($"""
+            [image]
+            reference = "{reference}"
+            """).Should().ContainSingle().Which.Should().StartWith("launcher.toml:2:13: ").And.Contain(reason);
+    }
+
+    [Fact]
+    public void Malformed_toml_is_reported_with_its_position()
+    {
+        Problems("[image]\nreference = \"ubuntu\nx = 1\n").Should().ContainSingle()
+            .Which.Should().StartWith("launcher.toml:2:").And.Contain("invalid TOML");
+    }
+
+    [Fact]
+    public void Missing_config_file_says_how_to_point_at_one()
+    {
+        var act = () => ConfigLoader.Load(_dir.Combine("absent.toml"));
+        act.Should().Throw<ConfigException>().Which.ExitCode.Should().Be(ExitCode.ConfigInvalid);
+    }
+
+    [Fact]
+    public void Registry_credentials_must_be_complete_and_exclusive()
+    {
+        Problems("""
+            [image]
+            reference = "ubuntu"
+            [[registry]]
+            host = "ghcr.io"
+            username = "bot"
+            [[registry]]
+            host = "ghcr.io"
+            encrypted_auth = "00"
+            """).Should().Equal(
+                "launcher.toml:5:12: registry[0] needs both username and password_file, or neither",
+                "launcher.toml:7:8: registry host 'ghcr.io' is configured twice");
+    }
+
+    [Theory]
+    [InlineData("90s", 90_000)]
+    [InlineData("10m", 600_000)]
+    [InlineData("1h30m", 5_400_000)]
+    [InlineData("250ms", 250)]
+    public void Durations_parse(string text, long milliseconds)
+    {
+        Durations.TryParse(text, out var duration).Should().BeTrue();
+        duration.TotalMilliseconds.Should().Be(milliseconds);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("10")]
+    [InlineData("s")]
+    [InlineData("10 s")]
+    [InlineData("1.5h")]
+    [InlineData("10d")]
+    public void Bad_durations_do_not_parse(string text) => Durations.TryParse(text, out _).Should().BeFalse();
+
+    public void Dispose() => _dir.Dispose();
+}
