@@ -9,5 +9,8 @@ public static class CommandCatalog
         new ValidateCommand(),
         new PlanCommand(),
         new StatusCommand(),
+        new KeygenCommand(),
+        new PubkeyCommand(),
+        new EncryptAuthCommand(),
     ];
 }

@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace TeeLauncher.Registries;
+
+/// <summary>
+/// A private docker config directory for one pull (SPEC 6.3): <c>&lt;state_dir&gt;/docker-config-&lt;random&gt;</c>, mode 0700,
+/// whose <c>config.json</c> (mode 0600) holds only the <c>auths</c> entry the pull needs. Disposing deletes it.
+/// </summary>
+public sealed class DockerConfigDirectory : IAsyncDisposable
+{
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private DockerConfigDirectory(string path) => Path = path;
+
+    /// <summary>The directory to pass as <c>docker --config</c>.</summary>
+    public string Path { get; }
+
+    public static async Task<DockerConfigDirectory> CreateAsync(
+        string stateDir, string credentialKey, RegistryCredential credential, CancellationToken cancellationToken)
+    {
+        var path = System.IO.Path.Combine(stateDir, $"docker-config-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}");
+        Directory.CreateDirectory(path, OwnerOnlyDirectory);
+        var directory = new DockerConfigDirectory(path);
+        try
+        {
+            File.SetUnixFileMode(path, OwnerOnlyDirectory);
+            await WriteConfigAsync(System.IO.Path.Combine(path, "config.json"), credentialKey, credential, cancellationToken);
+            return directory;
+        }
+        catch
+        {
+            await directory.DisposeAsync();
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (Directory.Exists(Path))
+            Directory.Delete(Path, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+
+    private static async Task WriteConfigAsync(string file, string credentialKey, RegistryCredential credential, CancellationToken cancellationToken)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnlyFile };
+        await using var stream = new FileStream(file, options);
+        await using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("auths");
+            json.WriteStartObject(credentialKey);
+            json.WriteString("auth", credential.DockerAuth);
+            json.WriteEndObject();
+            json.WriteEndObject();
+            json.WriteEndObject();
+            await json.FlushAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace TeeLauncher.Registries;
+
+internal static class Hex
+{
+    public static string WithoutPrefix(string text) =>
+        text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
+
+    public static bool TryDecode(string hex, [NotNullWhen(true)] out byte[]? bytes)
+    {
+        bytes = null;
+        if (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit))
+            return false;
+        bytes = Convert.FromHexString(hex);
+        return true;
+    }
+}

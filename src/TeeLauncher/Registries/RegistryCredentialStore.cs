@@ -1,0 +1,81 @@
+using TeeLauncher.Configuration;
+using TeeLauncher.Errors;
+
+namespace TeeLauncher.Registries;
+
+/// <summary>
+/// The credentials configured per registry host (SPEC 6.3): <c>encrypted_auth</c>, else <c>username</c> and
+/// <c>password_file</c>. A host without either uses docker's own config of the environment, or none.
+/// </summary>
+public sealed class RegistryCredentialStore
+{
+    private readonly IReadOnlyDictionary<string, RegistryCredential> _byHost;
+
+    public RegistryCredentialStore(IReadOnlyDictionary<string, RegistryCredential> byHost) =>
+        _byHost = new Dictionary<string, RegistryCredential>(byHost, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The configured credential of <paramref name="host"/>; null: docker's config of the environment, else anonymous.</summary>
+    public RegistryCredential? For(string host) => _byHost.GetValueOrDefault(host);
+
+    /// <summary>Decrypts and reads every configured credential; throws one <see cref="ConfigException"/> with every problem found.</summary>
+    public static RegistryCredentialStore Load(LauncherConfig config)
+    {
+        var problems = new List<InputProblem>();
+        var byHost = new Dictionary<string, RegistryCredential>(StringComparer.OrdinalIgnoreCase);
+        var key = new Lazy<CredentialsKey?>(() => ReadKey(config, problems));
+        var refuseShared = config.Launcher.Platform == Platform.Tee;
+
+        for (var i = 0; i < config.Registries.Count; i++)
+        {
+            var registry = config.Registries[i];
+            var credential = registry switch
+            {
+                { EncryptedAuth: { } encrypted } => Attempt(problems, config, $"registry[{i}].encrypted_auth",
+                    () => key.Value is { } k ? EncryptedAuth.Decrypt(encrypted, k, registry.Host) : null),
+                { Username: { } username, PasswordFile: { } passwordFile } => Attempt(problems, config, $"registry[{i}].password_file",
+                    () => new RegistryCredential(username, ReadPassword(passwordFile, registry.Host, refuseShared))),
+                _ => null,
+            };
+            if (credential is not null)
+                byHost[registry.Host] = credential;
+        }
+        return problems.Count == 0 ? new RegistryCredentialStore(byHost) : throw new ConfigException(problems);
+    }
+
+    private static CredentialsKey? ReadKey(LauncherConfig config, List<InputProblem> problems) =>
+        Attempt(problems, config, "launcher.credentials_key_file", () =>
+        {
+            var path = config.Launcher.CredentialsKeyFile;
+            if (!File.Exists(path))
+                throw new CredentialException(
+                    $"credentials key file {path} does not exist; create it with 'tee-launcher keygen' or set launcher.credentials_key_file");
+            var text = SecretFile.Read(path, "credentials key file", config.Launcher.Platform == Platform.Tee);
+            try
+            {
+                return CredentialsKey.Parse(text);
+            }
+            catch (CredentialException e)
+            {
+                throw new CredentialException($"credentials key file {path}: {e.Message}; create one with 'tee-launcher keygen'");
+            }
+        });
+
+    private static string ReadPassword(string path, string host, bool refuseShared)
+    {
+        var password = SecretFile.Read(path, $"password file of {host}", refuseShared);
+        return password.Length > 0 ? password : throw new CredentialException($"password file of {host} {path} is empty");
+    }
+
+    private static T? Attempt<T>(List<InputProblem> problems, LauncherConfig config, string key, Func<T?> read) where T : class
+    {
+        try
+        {
+            return read();
+        }
+        catch (CredentialException e)
+        {
+            problems.Add(config.Locations.Problem(key, e.Message));
+            return null;
+        }
+    }
+}
