@@ -28,11 +28,11 @@ public sealed class KeygenCommand : Command
         }
         catch (CredentialException e)
         {
-            throw new ConfigException(InputProblem.InFile(path, e.Message));
+            throw new ConfigException(e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException(InputProblem.InFile(path, $"cannot write the key file: {e.Message}"));
+            throw new ConfigException($"cannot write credentials key file {path}: {e.Message}");
         }
         await console.Error.WriteLineAsync($"tee-launcher: wrote a new credentials key to {path} (mode 0600); its public key follows");
         await PubkeyCommand.PrintAsync(console, arguments.Json, key, path);

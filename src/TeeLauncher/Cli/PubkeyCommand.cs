@@ -27,11 +27,11 @@ public sealed class PubkeyCommand : Command
         CredentialsKey key;
         try
         {
-            key = CredentialsKey.Parse(SecretFile.Read(path, "credentials key file", refuseReadableByOthers: false));
+            key = CredentialsKey.Load(path, refuseReadableByOthers: false);
         }
         catch (CredentialException e)
         {
-            throw new ConfigException(InputProblem.InFile(path, e.Message));
+            throw new ConfigException(e.Message);
         }
         await PrintAsync(console, arguments.Json, key, path);
         return ExitCode.Success;

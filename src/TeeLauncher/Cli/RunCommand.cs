@@ -11,13 +11,14 @@ public sealed class RunCommand : Command
 
     public override string Example => "tee-launcher run --config /etc/tee-launcher/launcher.toml";
 
-    public override IReadOnlyList<CommandOption> Options { get; } = [CommandOption.Config];
+    public override IReadOnlyList<CommandOption> Options { get; } =
+        [CommandOption.Config, CommandOption.Flag("json", "log as JSON lines (one event per line) instead of text")];
 
     public override async Task<ExitCode> ExecuteAsync(CommandArguments arguments, CommandConsole console, CancellationToken cancellationToken)
     {
         try
         {
-            await LauncherHost.RunAsync(arguments.ConfigPath, cancellationToken);
+            await LauncherHost.RunAsync(arguments.ConfigPath, arguments.Json, cancellationToken);
         }
         catch (OperationCanceledException)
         {

@@ -48,6 +48,23 @@ public sealed class CredentialsKey
             : throw new CredentialException("the credentials key is not a valid secp256k1 private key (zero or not below the group order)");
     }
 
+    /// <summary>Reads a key file; the messages name the file and never quote it.</summary>
+    public static CredentialsKey Load(string path, bool refuseReadableByOthers)
+    {
+        if (!File.Exists(path))
+            throw new CredentialException(
+                $"credentials key file {path} does not exist; create it with 'tee-launcher keygen' or set launcher.credentials_key_file");
+        var text = SecretFile.Read(path, "credentials key file", refuseReadableByOthers);
+        try
+        {
+            return Parse(text);
+        }
+        catch (CredentialException e)
+        {
+            throw new CredentialException($"credentials key file {path}: {e.Message}");
+        }
+    }
+
     /// <summary>Writes a new key file with mode 0600; never replaces an existing file.</summary>
     public void WriteNew(string path)
     {
@@ -66,7 +83,7 @@ public sealed class CredentialsKey
         }
         catch (IOException) when (File.Exists(path))
         {
-            throw new CredentialException($"{path} already exists; keygen never replaces a key: remove it first, or pass --out FILE");
+            throw new CredentialException($"credentials key file {path} already exists; keygen never replaces a key: remove it first, or pass --out FILE");
         }
         try
         {

@@ -22,8 +22,9 @@ public sealed class RegistryCredentialStore
     {
         var problems = new List<InputProblem>();
         var byHost = new Dictionary<string, RegistryCredential>(StringComparer.OrdinalIgnoreCase);
-        var key = new Lazy<CredentialsKey?>(() => ReadKey(config, problems));
         var refuseShared = config.Launcher.Platform == Platform.Tee;
+        var key = new Lazy<CredentialsKey?>(() => Attempt(problems, config, "launcher.credentials_key_file",
+            () => CredentialsKey.Load(config.Launcher.CredentialsKeyFile, refuseShared)));
 
         for (var i = 0; i < config.Registries.Count; i++)
         {
@@ -41,24 +42,6 @@ public sealed class RegistryCredentialStore
         }
         return problems.Count == 0 ? new RegistryCredentialStore(byHost) : throw new ConfigException(problems);
     }
-
-    private static CredentialsKey? ReadKey(LauncherConfig config, List<InputProblem> problems) =>
-        Attempt(problems, config, "launcher.credentials_key_file", () =>
-        {
-            var path = config.Launcher.CredentialsKeyFile;
-            if (!File.Exists(path))
-                throw new CredentialException(
-                    $"credentials key file {path} does not exist; create it with 'tee-launcher keygen' or set launcher.credentials_key_file");
-            var text = SecretFile.Read(path, "credentials key file", config.Launcher.Platform == Platform.Tee);
-            try
-            {
-                return CredentialsKey.Parse(text);
-            }
-            catch (CredentialException e)
-            {
-                throw new CredentialException($"credentials key file {path}: {e.Message}; create one with 'tee-launcher keygen'");
-            }
-        });
 
     private static string ReadPassword(string path, string host, bool refuseShared)
     {

@@ -1,26 +1,29 @@
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Serilog.Formatting.Json;
 
 namespace TeeLauncher.Service;
 
-/// <summary>Serilog on stderr; under systemd (JOURNAL_STREAM set) each line starts with its syslog priority.</summary>
+/// <summary>Serilog on stderr; under systemd (JOURNAL_STREAM set) each line starts with its syslog priority; JSON lines on request.</summary>
 public static class ConsoleLogging
 {
-    public static Logger Create(LogEventLevel minimum = LogEventLevel.Information)
+    public static Logger Create(bool json = false, LogEventLevel minimum = LogEventLevel.Information)
     {
         var underJournal = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("JOURNAL_STREAM"));
         var template = underJournal
             ? "<{SyslogPriority}>{SourceContext}: {Message:lj}{NewLine}{Exception}"
             : "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}";
-        return new LoggerConfiguration()
+        var configuration = new LoggerConfiguration()
             .MinimumLevel.Is(minimum)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             // Start failures are reported once, as one line, by the CLI edge.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
-            .Enrich.With<SyslogPriorityEnricher>()
-            .WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            .Enrich.With<SyslogPriorityEnricher>();
+        return (json
+                ? configuration.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: LogEventLevel.Verbose)
+                : configuration.WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose,
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture))
             .CreateLogger();
     }
 

@@ -10,9 +10,9 @@ namespace TeeLauncher.Service;
 /// <summary>The generic host of <c>run</c>: systemd lifetime and notifications, Serilog, the launcher service.</summary>
 public static class LauncherHost
 {
-    public static async Task RunAsync(string configPath, CancellationToken cancellationToken)
+    public static async Task RunAsync(string configPath, bool jsonLogs, CancellationToken cancellationToken)
     {
-        using var serilog = ConsoleLogging.Create();
+        using var serilog = ConsoleLogging.Create(jsonLogs);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSystemd();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);

@@ -43,6 +43,25 @@ public sealed class KeyCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_a_path_keygen_and_pubkey_use_the_key_file_of_the_config()
+    {
+        var config = _dir.File("launcher.toml", """
+            [launcher]
+            credentials_key_file = "keys/registry.key"
+
+            [image]
+            reference = "registry.example.com/acme/node"
+            """);
+
+        var keygen = await RunAsync(new KeygenCommand(), "", "--config", config);
+        var pubkey = await RunAsync(new PubkeyCommand(), "", "--config", config, "--json");
+
+        keygen.Code.Should().Be(ExitCode.Success);
+        File.Exists(_dir.Combine("keys/registry.key")).Should().BeTrue();
+        pubkey.Out.Should().Contain(keygen.Out.Trim()).And.Contain(_dir.Combine("keys/registry.key"));
+    }
+
+    [Fact]
     public async Task Keygen_refuses_to_overwrite()
     {
         var path = _dir.File("registry.key", "5b5b1a0ff51e4350badd6f58d9e6fa6f57fbdbde6079d12901770dda3b803081\n");
