@@ -1,0 +1,28 @@
+namespace TeeLauncher.Toml;
+
+/// <summary>A TOML array value <c>[ ... ]</c>; items may have mixed types; each keeps its position.</summary>
+public sealed class TomlArray : IReadOnlyList<object>
+{
+    private readonly List<object> _items = [];
+    private readonly List<TomlPosition> _positions = [];
+
+    internal TomlArray(TomlPosition position) => Position = position;
+
+    public TomlPosition Position { get; }
+
+    public int Count => _items.Count;
+
+    public object this[int index] => _items[index];
+
+    public TomlPosition ItemPosition(int index) => _positions[index];
+
+    public IEnumerator<object> GetEnumerator() => _items.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    internal void Add(object item, TomlPosition position)
+    {
+        _items.Add(item);
+        _positions.Add(position);
+    }
+}

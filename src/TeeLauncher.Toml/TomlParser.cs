@@ -1,0 +1,520 @@
+using System.Text;
+
+namespace TeeLauncher.Toml;
+
+/// <summary>Parses TOML 1.0 from UTF-8 bytes or text into a <see cref="TomlTable"/> with positions.</summary>
+public static class TomlParser
+{
+    /// <summary>Arrays and inline tables nested deeper than this are refused, so no input can exhaust the stack.</summary>
+    public const int MaxDepth = 128;
+
+    public static TomlTable Parse(ReadOnlySpan<byte> utf8, string? sourceName = null) => new Parser(utf8, sourceName).ParseDocument();
+
+    public static TomlTable Parse(string text, string? sourceName = null) => Parse(Encoding.UTF8.GetBytes(text), sourceName);
+}
+
+/// <summary>A single pass over the bytes: keys, values and headers are read in place, strings decoded once.</summary>
+internal ref partial struct Parser
+{
+    private readonly ReadOnlySpan<byte> _src;
+    private readonly string? _sourceName;
+    private readonly TomlTable _root;
+    private readonly List<KeySegment> _segments = [];
+    private readonly Utf8Buffer _text = new();
+    private TomlTable _current;
+    private int _pos;
+    private int _line = 1;
+    private int _lineStart;
+    private int _section;
+    private int _columnOffset;
+    private int _columnCount;
+    private int _columnLineStart = -1;
+
+    public Parser(ReadOnlySpan<byte> src, string? sourceName)
+    {
+        _src = src;
+        _sourceName = sourceName;
+        _root = new TomlTable(new TomlPosition(1, 1), TableOrigin.Header);
+        _current = _root;
+    }
+
+    private readonly bool AtEnd => _pos >= _src.Length;
+
+    private readonly int Peek(int ahead = 0) => _pos + ahead < _src.Length ? _src[_pos + ahead] : -1;
+
+    public TomlTable ParseDocument()
+    {
+        if (_src.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            _pos = _lineStart = 3;
+        CheckUtf8();
+        while (!AtEnd)
+        {
+            SkipWhitespace();
+            switch (Peek())
+            {
+                case -1:
+                    break;
+                case '#':
+                    SkipComment();
+                    break;
+                case '\n' or '\r':
+                    break;
+                case '[':
+                    ParseHeader();
+                    break;
+                default:
+                    ParseKeyValue(_current, depth: 0);
+                    break;
+            }
+            ExpectLineEnd();
+        }
+        return _root;
+    }
+
+    private void CheckUtf8()
+    {
+        if (System.Text.Unicode.Utf8.IsValid(_src[_pos..]))
+            return;
+        var at = _pos;
+        while (at < _src.Length)
+        {
+            if (System.Buffers.OperationStatus.Done != System.Text.Rune.DecodeFromUtf8(_src[at..], out _, out var length))
+                break;
+            at += length;
+        }
+        MoveTo(at);
+        throw Error(at, "invalid UTF-8: a TOML document must be UTF-8 text");
+    }
+
+    /// <summary>Moves to <paramref name="target"/> keeping the line count right, for errors found ahead of the cursor.</summary>
+    private void MoveTo(int target)
+    {
+        for (; _pos < target; _pos++)
+        {
+            if (_src[_pos] == '\n')
+            {
+                _line++;
+                _lineStart = _pos + 1;
+            }
+        }
+    }
+
+    private void ExpectLineEnd()
+    {
+        SkipWhitespace();
+        if (Peek() == '#')
+            SkipComment();
+        if (AtEnd)
+            return;
+        if (!TryNewline())
+            throw Error(_pos, $"expected the end of the line, found {Describe(_pos)}");
+    }
+
+    private bool TryNewline()
+    {
+        var b = Peek();
+        if (b == '\n')
+        {
+            _pos++;
+        }
+        else if (b == '\r')
+        {
+            if (Peek(1) != '\n')
+                throw Error(_pos, "a carriage return must be followed by a line feed");
+            _pos += 2;
+        }
+        else
+        {
+            return false;
+        }
+        _line++;
+        _lineStart = _pos;
+        return true;
+    }
+
+    private void SkipWhitespace()
+    {
+        while (_pos < _src.Length && (_src[_pos] == ' ' || _src[_pos] == '\t'))
+            _pos++;
+    }
+
+    private void SkipComment()
+    {
+        _pos++;
+        while (_pos < _src.Length)
+        {
+            var b = _src[_pos];
+            if (b == '\n' || b == '\r')
+                return;
+            if (IsControl(b))
+                throw Error(_pos, $"control character {Describe(_pos)} in a comment");
+            _pos++;
+        }
+    }
+
+    private void SkipWhitespaceCommentsAndNewlines()
+    {
+        while (true)
+        {
+            SkipWhitespace();
+            if (Peek() == '#')
+                SkipComment();
+            if (!TryNewline())
+                return;
+        }
+    }
+
+    private static bool IsControl(byte b) => (b < 0x20 && b != '\t') || b == 0x7F;
+
+    private static bool IsBareKeyChar(int b) =>
+        b is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_' or '-';
+
+    private static bool IsDigit(int b) => b is >= '0' and <= '9';
+
+    // ---- keys and tables ----
+
+    private readonly record struct KeySegment(string Name, TomlPosition At);
+
+    private void ParseKey(List<KeySegment> segments)
+    {
+        segments.Clear();
+        while (true)
+        {
+            SkipWhitespace();
+            var at = Position(_pos);
+            var b = Peek();
+            string name;
+            if (IsBareKeyChar(b))
+            {
+                var start = _pos;
+                while (_pos < _src.Length && IsBareKeyChar(_src[_pos]))
+                    _pos++;
+                name = Encoding.ASCII.GetString(_src[start.._pos]);
+            }
+            else if (b == '"')
+            {
+                if (Peek(1) == '"' && Peek(2) == '"')
+                    throw Error(_pos, "a multi-line string cannot be a key");
+                name = ParseBasicString();
+            }
+            else if (b == '\'')
+            {
+                if (Peek(1) == '\'' && Peek(2) == '\'')
+                    throw Error(_pos, "a multi-line string cannot be a key");
+                name = ParseLiteralString();
+            }
+            else
+            {
+                throw Error(_pos, b is '=' or '.' or ']' ? "expected a key before this" : $"expected a key, found {Describe(_pos)}");
+            }
+            segments.Add(new KeySegment(name, at));
+            SkipWhitespace();
+            if (Peek() != '.')
+                return;
+            _pos++;
+        }
+    }
+
+    private void ParseKeyValue(TomlTable table, int depth)
+    {
+        var segments = depth == 0 ? _segments : [];
+        ParseKey(segments);
+        if (Peek() != '=')
+            throw Error(_pos, AtEnd || Peek() is '\n' or '\r'
+                ? $"expected '=' and a value after key '{segments[^1].Name}'"
+                : $"expected '=' after key '{segments[^1].Name}', found {Describe(_pos)}");
+        _pos++;
+        SkipWhitespace();
+        var valueAt = Position(_pos);
+        var last = segments[^1];
+        var path = segments.Count > 1 ? segments.GetRange(0, segments.Count - 1) : null;
+        var value = ParseValue(depth);
+
+        var target = table;
+        if (path is not null)
+        {
+            foreach (var segment in path)
+                target = DescendDotted(target, segment);
+        }
+        if (target.ContainsKey(last.Name))
+            throw ErrorAt(last.At, target[last.Name] is TomlTable
+                ? $"key '{last.Name}' is already defined as a table"
+                : $"key '{last.Name}' is already defined");
+        target.Add(last.Name, value, last.At, valueAt);
+    }
+
+    private TomlTable DescendDotted(TomlTable table, KeySegment segment)
+    {
+        if (!table.TryGetValue(segment.Name, out var existing))
+        {
+            var created = new TomlTable(segment.At, TableOrigin.DottedKey, _section);
+            table.Add(segment.Name, created, segment.At, segment.At);
+            return created;
+        }
+        if (existing is not TomlTable child)
+            throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {KindOf(existing)}, so it cannot hold dotted keys");
+        switch (child.Origin)
+        {
+            case TableOrigin.Inline:
+                throw ErrorAt(segment.At, $"inline table '{segment.Name}' cannot be extended after it is written");
+            case TableOrigin.Header:
+                throw ErrorAt(segment.At, $"table '{segment.Name}' is defined by a [header]; add keys to it under that header");
+            case TableOrigin.DottedKey when child.Section != _section:
+                throw ErrorAt(segment.At, $"table '{segment.Name}' was defined with dotted keys in an earlier section");
+            case TableOrigin.Implied:
+                child.Origin = TableOrigin.DottedKey;
+                child.Section = _section;
+                break;
+        }
+        return child;
+    }
+
+    private void ParseHeader()
+    {
+        var at = Position(_pos);
+        _pos++;
+        var isArray = Peek() == '[';
+        if (isArray)
+            _pos++;
+        ParseKey(_segments);
+        if (Peek() != ']')
+            throw Error(_pos, $"expected ']' to close the table header, found {Describe(_pos)}");
+        _pos++;
+        if (isArray)
+        {
+            if (Peek() != ']')
+                throw Error(_pos, $"expected ']]' to close the array of tables header, found {Describe(_pos)}");
+            _pos++;
+        }
+        _section++;
+
+        var table = _root;
+        for (var i = 0; i < _segments.Count - 1; i++)
+            table = DescendHeader(table, _segments[i]);
+        var last = _segments[^1];
+        _current = isArray ? AppendTableArrayElement(table, last, at) : DefineTable(table, last, at);
+    }
+
+    private TomlTable DescendHeader(TomlTable table, KeySegment segment)
+    {
+        if (!table.TryGetValue(segment.Name, out var existing))
+        {
+            var created = new TomlTable(segment.At, TableOrigin.Implied);
+            table.Add(segment.Name, created, segment.At, segment.At);
+            return created;
+        }
+        return existing switch
+        {
+            TomlTable { Origin: TableOrigin.Inline } => throw ErrorAt(segment.At, $"inline table '{segment.Name}' cannot be extended after it is written"),
+            TomlTable child => child,
+            TomlTableArray array => array.Last,
+            _ => throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {KindOf(existing)}, not a table"),
+        };
+    }
+
+    private TomlTable DefineTable(TomlTable parent, KeySegment segment, TomlPosition at)
+    {
+        if (!parent.TryGetValue(segment.Name, out var existing))
+        {
+            var created = new TomlTable(at, TableOrigin.Header, _section);
+            parent.Add(segment.Name, created, segment.At, at);
+            return created;
+        }
+        if (existing is TomlTable { Origin: TableOrigin.Implied } implied)
+        {
+            implied.Origin = TableOrigin.Header;
+            implied.Position = at;
+            return implied;
+        }
+        throw ErrorAt(segment.At, existing switch
+        {
+            TomlTable { Origin: TableOrigin.Header } => $"table '{segment.Name}' is defined twice",
+            TomlTable { Origin: TableOrigin.DottedKey } => $"table '{segment.Name}' is already defined by dotted keys",
+            TomlTable => $"table '{segment.Name}' is already defined as an inline table",
+            _ => $"key '{segment.Name}' is already defined as {KindOf(existing)}, not a table",
+        });
+    }
+
+    private TomlTable AppendTableArrayElement(TomlTable parent, KeySegment segment, TomlPosition at)
+    {
+        TomlTableArray array;
+        if (!parent.TryGetValue(segment.Name, out var existing))
+        {
+            array = new TomlTableArray(at);
+            parent.Add(segment.Name, array, segment.At, at);
+        }
+        else
+        {
+            array = existing as TomlTableArray
+                ?? throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {KindOf(existing)}, so [[{segment.Name}]] cannot add to it");
+        }
+        var element = new TomlTable(at, TableOrigin.Header, _section);
+        array.Add(element);
+        return element;
+    }
+
+    private static string KindOf(object value) => value switch
+    {
+        string => "a string",
+        long => "an integer",
+        double => "a float",
+        bool => "a boolean",
+        TomlDateTime => "a date-time",
+        TomlArray => "an array",
+        TomlTableArray => "an array of tables",
+        _ => "a table",
+    };
+
+    // ---- values ----
+
+    private object ParseValue(int depth)
+    {
+        switch (Peek())
+        {
+            case '"':
+                return Peek(1) == '"' && Peek(2) == '"' ? ParseMultilineBasicString() : ParseBasicString();
+            case '\'':
+                return Peek(1) == '\'' && Peek(2) == '\'' ? ParseMultilineLiteralString() : ParseLiteralString();
+            case 't':
+                return ParseKeyword("true"u8, true);
+            case 'f':
+                return ParseKeyword("false"u8, false);
+            case '[':
+                return ParseArray(depth + 1);
+            case '{':
+                return ParseInlineTable(depth + 1);
+            case -1 or '\n' or '\r' or '#':
+                throw Error(_pos, "expected a value");
+            default:
+                return ParseNumberOrDateTime();
+        }
+    }
+
+    private bool ParseKeyword(ReadOnlySpan<byte> word, bool value)
+    {
+        if (!_src[_pos..].StartsWith(word) || IsBareKeyChar(Peek(word.Length)))
+            throw Error(_pos, $"expected a value, found {Describe(_pos)} (strings need quotes)");
+        _pos += word.Length;
+        return value;
+    }
+
+    private TomlArray ParseArray(int depth)
+    {
+        if (depth > TomlParser.MaxDepth)
+            throw Error(_pos, $"arrays and inline tables are nested deeper than {TomlParser.MaxDepth} levels");
+        var array = new TomlArray(Position(_pos));
+        _pos++;
+        while (true)
+        {
+            SkipWhitespaceCommentsAndNewlines();
+            if (Peek() == ']')
+            {
+                _pos++;
+                return array;
+            }
+            var itemAt = Position(_pos);
+            array.Add(ParseValue(depth), itemAt);
+            SkipWhitespaceCommentsAndNewlines();
+            switch (Peek())
+            {
+                case ',':
+                    _pos++;
+                    break;
+                case ']':
+                    _pos++;
+                    return array;
+                default:
+                    throw Error(_pos, AtEnd ? "unterminated array: expected ']'" : $"expected ',' or ']' in the array, found {Describe(_pos)}");
+            }
+        }
+    }
+
+    private TomlTable ParseInlineTable(int depth)
+    {
+        if (depth > TomlParser.MaxDepth)
+            throw Error(_pos, $"arrays and inline tables are nested deeper than {TomlParser.MaxDepth} levels");
+        var table = new TomlTable(Position(_pos), TableOrigin.Inline, _section);
+        _pos++;
+        SkipWhitespace();
+        if (Peek() == '}')
+        {
+            _pos++;
+            return table;
+        }
+        while (true)
+        {
+            ParseKeyValue(table, depth);
+            SkipWhitespace();
+            switch (Peek())
+            {
+                case ',':
+                    _pos++;
+                    SkipWhitespace();
+                    if (Peek() == '}')
+                        throw Error(_pos, "an inline table cannot end with a comma");
+                    break;
+                case '}':
+                    _pos++;
+                    return table;
+                case '\n' or '\r':
+                    throw Error(_pos, "an inline table must be written on one line");
+                default:
+                    throw Error(_pos, AtEnd ? "unterminated inline table: expected '}'" : $"expected ',' or '}}' in the inline table, found {Describe(_pos)}");
+            }
+        }
+    }
+
+    // ---- errors and positions ----
+
+    /// <summary>Line and column of a byte offset on the current line, counting characters, not bytes.</summary>
+    private TomlPosition Position(int offset)
+    {
+        if (_columnLineStart != _lineStart || offset < _columnOffset)
+        {
+            _columnLineStart = _lineStart;
+            _columnOffset = _lineStart;
+            _columnCount = 0;
+        }
+        for (var i = _columnOffset; i < offset && i < _src.Length; i++)
+        {
+            if ((_src[i] & 0xC0) != 0x80)
+                _columnCount++;
+        }
+        _columnOffset = offset;
+        return new TomlPosition(_line, _columnCount + 1);
+    }
+
+    private TomlException Error(int offset, string reason) => ErrorAt(Position(offset), reason);
+
+    private readonly TomlException ErrorAt(TomlPosition at, string reason)
+    {
+        var lineStart = _lineStart;
+        // An error about an earlier line (a duplicate key found after a multi-line value) shows that line.
+        for (var line = _line; line > at.Line && lineStart > 0; line--)
+            lineStart = _src[..(lineStart - 1)].LastIndexOf((byte)'\n') + 1;
+        var end = _src[lineStart..].IndexOfAny((byte)'\n', (byte)'\r');
+        var text = _src.Slice(lineStart, end < 0 ? _src.Length - lineStart : end);
+        return new TomlException(_sourceName, at, reason, Encoding.UTF8.GetString(text));
+    }
+
+    private readonly string Describe(int offset)
+    {
+        if (offset >= _src.Length)
+            return "the end of the file";
+        var b = _src[offset];
+        return b switch
+        {
+            (byte)'\n' or (byte)'\r' => "the end of the line",
+            < 0x20 or 0x7F => $"U+{b:X4}",
+            _ => $"'{Encoding.UTF8.GetString(_src.Slice(offset, Math.Min(Utf8Length(b), _src.Length - offset)))}'",
+        };
+    }
+
+    private static int Utf8Length(byte lead) => lead switch
+    {
+        < 0x80 => 1,
+        < 0xE0 => 2,
+        < 0xF0 => 3,
+        _ => 4,
+    };
+}
