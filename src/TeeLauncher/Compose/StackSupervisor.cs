@@ -18,7 +18,7 @@ public sealed class StackSupervisor(DockerCli docker, ComposeRunner compose, ILo
         {
             var dieEvents = Channel.CreateUnbounded<string>();
             using var eventsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var events = Cli.Wrap(docker.Executable)
+            var events = CliWrap.Cli.Wrap(docker.Executable)
                 .WithArguments(["events", "--filter", "type=container", "--filter", $"label=com.docker.compose.project={compose.Project}",
                     "--filter", "event=die", "--format", "{{.Actor.ID}}"])
                 .WithStandardOutputPipe(PipeTarget.ToDelegate(id => dieEvents.Writer.TryWrite(id)))

@@ -34,7 +34,7 @@ public sealed class DockerCli(string executable = "docker")
         string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null)
     {
         var clock = Stopwatch.StartNew();
-        var command = Cli.Wrap(executable)
+        var command = CliWrap.Cli.Wrap(executable)
             .WithArguments(arguments)
             .WithValidation(CommandResultValidation.None);
         if (workingDirectory is not null)
