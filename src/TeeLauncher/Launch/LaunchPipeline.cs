@@ -42,7 +42,7 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
                 ApprovedPosition = selection.ApprovedPosition, Project = config.Compose.Project,
             });
 
-            var measurer = new Measurer(config.Measurement, config.Launcher.Platform, config.Launcher.StateDir, loggers.CreateLogger("measurement"));
+            var measurer = new Measurer(config.Measurement, config.Launcher.StateDir, loggers.CreateLogger("measurement"));
             await measurer.PrepareAsync(selection.Digest, cancellationToken);
             Report("measurement backend ready", s => s with { MeasurementBackend = measurer.Backend.Name });
 

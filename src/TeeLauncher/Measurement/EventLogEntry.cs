@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace TeeLauncher.Measurement;
+
+/// <summary>One line of the launcher's event log, in dstack's runtime event format (SPEC 5.2).</summary>
+public sealed record EventLogEntry(
+    [property: JsonPropertyName("imr")] int Imr,
+    [property: JsonPropertyName("event_type")] uint EventType,
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("event")] string Event,
+    [property: JsonPropertyName("event_payload")] string EventPayload)
+{
+    public static EventLogEntry For(RuntimeEvent runtimeEvent, int registerIndex) => new(
+        registerIndex, RuntimeEvent.EventType, Convert.ToHexStringLower(runtimeEvent.Digest()),
+        runtimeEvent.Name, Convert.ToHexStringLower(runtimeEvent.Payload));
+}
+
+/// <summary>
+/// What this boot extended, kept in the state directory so a second run in the same boot knows. <see cref="Pending"/>
+/// is written before an entry goes to the log and cleared after its extend: if a run finds it set, that run died
+/// between the two.
+/// </summary>
+public sealed record BootRecord(
+    [property: JsonPropertyName("boot_id")] string BootId,
+    [property: JsonPropertyName("image_digest")] string ImageDigest,
+    [property: JsonPropertyName("backend")] string Backend,
+    [property: JsonPropertyName("event_log")] string EventLog,
+    [property: JsonPropertyName("extended")] IReadOnlyList<EventLogEntry> Extended,
+    [property: JsonPropertyName("pending")] EventLogEntry? Pending);
+
+[JsonSourceGenerationOptions(WriteIndented = false)]
+[JsonSerializable(typeof(EventLogEntry))]
+[JsonSerializable(typeof(BootRecord))]
+internal sealed partial class MeasurementJsonContext : JsonSerializerContext;

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using TeeLauncher.Configuration;
+using TeeLauncher.Errors;
+using TeeLauncher.Selection;
+using TeeLauncher.State;
+
+namespace TeeLauncher.Measurement;
+
+/// <summary>An event of this launch and whether this run extended it (false: an earlier run of the same boot did).</summary>
+public sealed record MeasuredEvent(RuntimeEvent Event, string DigestHex, bool ExtendedNow);
+
+/// <summary>
+/// Measures once per boot and fails closed (SPEC 5.3): the backend is checked before the pull, each event
+/// is logged and flushed before it is extended, and the boot record says what this boot already extended.
+/// </summary>
+public sealed class Measurer
+{
+    private const string BootIdFile = "/proc/sys/kernel/random/boot_id";
+
+    private readonly string _recordFile;
+    private readonly EventLog _log;
+    private readonly ILogger _logger;
+    private readonly string _bootId;
+    private BootRecord? _record;
+    private string? _digest;
+
+    public Measurer(MeasurementSettings settings, string stateDir, ILogger logger, IMeasurementBackend? backend = null, string? bootId = null)
+    {
+        _recordFile = Path.Combine(stateDir, "measured.json");
+        _log = new EventLog(settings.EventLog);
+        _logger = logger;
+        _bootId = bootId ?? (File.Exists(BootIdFile) ? File.ReadAllText(BootIdFile).Trim() : "unknown");
+        Backend = backend ?? CreateBackend(settings);
+    }
+
+    public IMeasurementBackend Backend { get; }
+
+    /// <summary>Whether an earlier run of this boot already extended events (then nothing may be stopped or extended again).</summary>
+    public bool HasMeasuredThisBoot => _record is { Extended.Count: > 0 };
+
+    public static IMeasurementBackend CreateBackend(MeasurementSettings settings) => settings.Backend switch
+    {
+        MeasurementBackendKind.Dstack => new DstackBackend(settings.DstackSocket),
+        MeasurementBackendKind.TdxSysfs => new TdxSysfsBackend(settings.TdxRtmrPath),
+        MeasurementBackendKind.Tpm => new TpmBackend(settings.TpmPcr, settings.TpmTcti),
+        _ => new NoneBackend(),
+    };
+
+    /// <summary>Before the pull: the backend answers, this boot measured no other digest, and log and record agree.</summary>
+    public async Task PrepareAsync(ImageDigest digest, CancellationToken cancellationToken)
+    {
+        _digest = digest.ToString();
+        if (Backend is NoneBackend)
+            _logger.LogWarning("Measurement backend is none: nothing is measured; this is for the dev platform only");
+        await Backend.EnsureAvailableAsync(cancellationToken);
+
+        _record = ReadRecord();
+        if (_record is null)
+        {
+            StartLogForThisBoot();
+            return;
+        }
+        if (_record.Pending is { } pending)
+            throw new MeasurementException(
+                $"event '{pending.Event}' (digest {pending.Digest}) was logged in {_log.Path} but its extend was never confirmed: " +
+                "a run stopped between the two, so log and register may disagree; reboot to measure afresh");
+        if (_record.ImageDigest != _digest)
+            throw new AlreadyMeasuredException(
+                $"this boot already measured {_record.ImageDigest}; refusing to launch {_digest} in the same boot: reboot to launch another digest");
+        if (!_log.Read().SequenceEqual(_record.Extended))
+            throw new MeasurementException(
+                $"event log {_log.Path} does not match what this boot extended (record {_recordFile}): it was changed or truncated; reboot to measure afresh");
+    }
+
+    public async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IReadOnlyList<RuntimeEvent> events, CancellationToken cancellationToken)
+    {
+        var digest = _digest ?? throw new InvalidOperationException("PrepareAsync must run before MeasureAsync");
+        var entries = events.Select(e => EventLogEntry.For(e, Backend.RegisterIndex)).ToList();
+        var record = _record ?? new BootRecord(_bootId, digest, Backend.Name, _log.Path, [], null);
+        for (var i = 0; i < record.Extended.Count; i++)
+        {
+            if (i >= entries.Count || record.Extended[i] != entries[i])
+                throw new AlreadyMeasuredException(
+                    $"this boot already measured event '{record.Extended[i].Event}' with digest {record.Extended[i].Digest}, but this run would emit " +
+                    (i < entries.Count ? $"digest {entries[i].Digest}" : "no such event") + ": reboot to launch a changed configuration");
+        }
+
+        var measured = new List<MeasuredEvent>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (i < record.Extended.Count)
+            {
+                measured.Add(new MeasuredEvent(events[i], entries[i].Digest, ExtendedNow: false));
+                continue;
+            }
+            WriteRecord(record = record with { Pending = entries[i] });
+            _log.Append(entries[i]);
+            await Backend.ExtendAsync(events[i], cancellationToken);
+            WriteRecord(record = record with { Extended = [.. record.Extended, entries[i]], Pending = null });
+            _logger.LogInformation("Extended {Backend} register {Register} with event {Event} (digest {Digest})",
+                Backend.Name, Backend.RegisterIndex, entries[i].Event, entries[i].Digest);
+            measured.Add(new MeasuredEvent(events[i], entries[i].Digest, ExtendedNow: true));
+        }
+        _record = record;
+        if (measured.All(m => !m.ExtendedNow))
+            _logger.LogInformation("This boot already measured {Digest}: nothing extended again", digest);
+        return measured;
+    }
+
+    /// <summary>The register starts from zero at boot, so the log does too; an earlier boot's log is kept beside it.</summary>
+    private void StartLogForThisBoot()
+    {
+        if (!File.Exists(_log.Path))
+            return;
+        var previous = _log.Path + ".previous-boot";
+        File.Move(_log.Path, previous, overwrite: true);
+        _logger.LogInformation("Moved the event log of an earlier boot to {Previous}", previous);
+    }
+
+    private BootRecord? ReadRecord()
+    {
+        if (!File.Exists(_recordFile))
+            return null;
+        BootRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize(File.ReadAllBytes(_recordFile), MeasurementJsonContext.Default.BootRecord);
+        }
+        catch (JsonException e)
+        {
+            throw new MeasurementException($"this boot's measurement record {_recordFile} is damaged ({e.Message}); reboot to measure afresh");
+        }
+        if (record is not null && record.BootId != _bootId)
+        {
+            _logger.LogWarning("State directory holds the measurement record of an earlier boot ({BootId}); it should be on tmpfs", record.BootId);
+            return null;
+        }
+        return record;
+    }
+
+    private void WriteRecord(BootRecord record) =>
+        StateDirectory.WriteAtomically(_recordFile, JsonSerializer.SerializeToUtf8Bytes(record, MeasurementJsonContext.Default.BootRecord));
+}

@@ -1,0 +1,13 @@
+namespace TeeLauncher.Measurement;
+
+/// <summary>Measures nothing: for the dev platform only, where no attestation hardware exists.</summary>
+public sealed class NoneBackend : IMeasurementBackend
+{
+    public string Name => "none";
+
+    public int RegisterIndex => 3;
+
+    public Task EnsureAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task ExtendAsync(RuntimeEvent runtimeEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+}
