@@ -26,8 +26,9 @@ public static class LauncherHost
         builder.Services.AddHostedService<LauncherService>();
 
         using var host = builder.Build();
+        var outcome = host.Services.GetRequiredService<RunOutcome>();
         await host.RunAsync(cancellationToken);
-        if (host.Services.GetRequiredService<RunOutcome>().Failure is { } failure)
+        if (outcome.Failure is { } failure)
             throw failure;
     }
 }
