@@ -8,4 +8,6 @@ namespace TeeLauncher.Cli;
 [JsonSerializable(typeof(ValidationReport))]
 [JsonSerializable(typeof(LaunchPlan))]
 [JsonSerializable(typeof(LaunchStatus))]
+[JsonSerializable(typeof(MeasureReport))]
+[JsonSerializable(typeof(TeeLauncher.Measurement.VerifyReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

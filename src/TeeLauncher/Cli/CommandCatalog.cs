@@ -9,6 +9,8 @@ public static class CommandCatalog
         new ValidateCommand(),
         new PlanCommand(),
         new StatusCommand(),
+        new MeasureCommand(),
+        new VerifyCommand(),
         new KeygenCommand(),
         new PubkeyCommand(),
         new EncryptAuthCommand(),

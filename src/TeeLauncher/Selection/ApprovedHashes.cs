@@ -60,28 +60,28 @@ public sealed class ApprovedHashes
             {
                 var name = reader.GetString();
                 if (name != "approved_hashes")
-                    throw Refused(path, At(json, reader, $"has an unexpected field '{name}'; only \"approved_hashes\" is allowed"));
+                    throw Refused(path, $"has an unexpected field '{name}'; only \"approved_hashes\" is allowed", At(json, reader));
                 if (sawList)
-                    throw Refused(path, At(json, reader, "names \"approved_hashes\" twice"));
+                    throw Refused(path, "names \"approved_hashes\" twice", At(json, reader));
                 sawList = true;
                 Expect(json, ref reader, JsonTokenType.StartArray, path, "\"approved_hashes\" must be an array of digests");
                 while (Next(ref reader, path) != JsonTokenType.EndArray)
                 {
                     var text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : null;
                     if (!ImageDigest.TryParse(text, out var digest))
-                        throw Refused(path, At(json, reader, $"entry {digests.Count + 1}: " +
-                            (text is null ? "must be a string \"sha256:<64 hex>\"" : ImageDigest.Describe(text))));
+                        throw Refused(path, $"entry {digests.Count + 1}: " +
+                            (text is null ? "must be a string \"sha256:<64 hex>\"" : ImageDigest.Describe(text)), At(json, reader));
                     digests.Add(digest);
                 }
             }
             if (reader.Read())
-                throw Refused(path, At(json, reader, "has content after the JSON object"));
+                throw Refused(path, "has content after the JSON object", At(json, reader));
             if (!sawList)
                 throw Refused(path, "has no \"approved_hashes\" field");
         }
         catch (JsonException e)
         {
-            throw Refused(path, $"line {e.LineNumber + 1}, column {e.BytePositionInLine + 1}: not valid JSON");
+            throw Refused(path, "is not valid JSON", ((int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1));
         }
 
         if (digests.Count == 0)
@@ -99,17 +99,18 @@ public sealed class ApprovedHashes
     private static void Expect(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, JsonTokenType expected, string path, string message)
     {
         if (Next(ref reader, path) != expected)
-            throw Refused(path, At(json, reader, message));
+            throw Refused(path, message, At(json, reader));
     }
 
-    private static string At(ReadOnlySpan<byte> json, Utf8JsonReader reader, string message)
+    private static (int Line, int Column) At(ReadOnlySpan<byte> json, Utf8JsonReader reader)
     {
         var before = json[..(int)Math.Min(reader.TokenStartIndex, json.Length)];
         var line = before.Count((byte)'\n') + 1;
         var column = before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1;
-        return $"line {line}, column {column}: {message}";
+        return (line, column);
     }
 
-    private static DigestRefusedException Refused(string path, string problem) =>
-        new($"approved hashes file {path}: {problem}; fix or replace the file (the launcher never falls back to the default digest)");
+    private static DigestRefusedException Refused(string path, string problem, (int Line, int Column)? at = null) =>
+        new($"{path}{(at is { } p ? $":{p.Line}:{p.Column}" : "")}: approved hashes file {problem}; " +
+            "fix or replace the file (the launcher never falls back to the default digest)");
 }

@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using TeeLauncher.Errors;
+using TeeLauncher.Measurement;
+using TeeLauncher.Selection;
+
+namespace TeeLauncher.Cli;
+
+public sealed record MeasuredPrediction(string Name, string Payload, string Preimage, string Digest, string PcrSha256, string PcrSha384);
+
+public sealed record MeasureReport(IReadOnlyList<MeasuredPrediction> Events, string Base, string Rtmr3);
+
+public sealed class MeasureCommand : Command
+{
+    public const string DefaultEventName = "image-digest";
+
+    public override string Name => "measure";
+
+    public override string Purpose => "print the events the launcher would emit for a digest and the RTMR3 value they give";
+
+    public override string Example => "tee-launcher measure --digest sha256:<64 hex> --compose /run/tee-launcher/compose.yml --event-name mpc-image-digest";
+
+    public override IReadOnlyList<CommandOption> Options { get; } =
+    [
+        CommandOption.Value("digest", "sha256:HEX", "the image manifest digest"),
+        CommandOption.Value("compose", "FILE", "the rendered compose file, for the compose event"),
+        CommandOption.Value("event-name", "NAME", "name of the image event (default image-digest)"),
+        CommandOption.Value("base", "HEX", "RTMR3 before the first event (default 48 zero bytes)"),
+        CommandOption.Json,
+    ];
+
+    public override async Task<ExitCode> ExecuteAsync(CommandArguments arguments, CommandConsole console, CancellationToken cancellationToken)
+    {
+        var text = arguments.Required("digest");
+        if (!ImageDigest.TryParse(text, out var digest))
+            throw new UsageException($"--digest: {ImageDigest.Describe(text)}");
+        var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value("event-name") ?? DefaultEventName, digest) };
+        if (arguments.Value("compose") is { } compose)
+            events.Add(RuntimeEvent.ForCompose(InputFile.Read(compose, "compose file")));
+        var start = arguments.Value("base") is { } hex ? HexArgument.Parse("base", hex, 48) : new byte[48];
+
+        var register = start;
+        var predictions = new List<MeasuredPrediction>();
+        foreach (var e in events)
+        {
+            var preimage = e.Preimage();
+            var eventDigest = e.Digest();
+            register = SHA384.HashData([.. register, .. eventDigest]);
+            predictions.Add(new MeasuredPrediction(e.Name, Convert.ToHexStringLower(e.Payload), Convert.ToHexStringLower(preimage),
+                Convert.ToHexStringLower(eventDigest), Convert.ToHexStringLower(SHA256.HashData(preimage)), Convert.ToHexStringLower(SHA384.HashData(preimage))));
+        }
+        var report = new MeasureReport(predictions, Convert.ToHexStringLower(start), Convert.ToHexStringLower(register));
+        await console.Out.WriteAsync(arguments.Json ? JsonSerializer.Serialize(report, CliJsonContext.Default.MeasureReport) + "\n" : Describe(report));
+        return ExitCode.Success;
+    }
+
+    private static string Describe(MeasureReport report)
+    {
+        var text = new StringBuilder();
+        foreach (var e in report.Events)
+        {
+            text.AppendLine($"event {e.Name}");
+            text.AppendLine($"  payload   {e.Payload}");
+            text.AppendLine($"  preimage  {e.Preimage}");
+            text.AppendLine($"  digest    {e.Digest}   (RTMR3 extend, sha384 of the preimage)");
+            text.AppendLine($"  tpm       sha256 {e.PcrSha256}");
+        }
+        text.AppendLine($"RTMR3 from {(report.Base.Trim('0').Length == 0 ? "zero" : report.Base)}: {report.Rtmr3}");
+        return text.ToString();
+    }
+}

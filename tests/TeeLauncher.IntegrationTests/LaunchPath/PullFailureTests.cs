@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using TeeLauncher.IntegrationTests.Support;
+
+namespace TeeLauncher.IntegrationTests.LaunchPath;
+
+/// <summary>Issue 3, scenario 4: transient failures are retried until the deadline, permanent ones are not.</summary>
+public sealed class PullFailureTests
+{
+    [Fact]
+    public async Task A_registry_that_is_down_is_retried_per_config_then_exit_6_within_the_deadline()
+    {
+        await using var deployment = Deployment.Create("down");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        // Nothing listens on port 9 of loopback: every connection is refused.
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"127.0.0.1:9/{deployment.Repository}", Attempts = 3, BackoffInitial = "1s", Deadline = "40s",
+        };
+
+        var clock = Stopwatch.StartNew();
+        var run = await deployment.LauncherAsync("run");
+        clock.Stop();
+
+        run.ExitCode.Should().Be(6, run.Error);
+        Attempts(run.Error).Should().Equal([1, 2, 3], run.Error);
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(40));
+        File.Exists(deployment.EventLog).Should().BeFalse();
+        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_digest_the_registry_does_not_have_is_exit_5_after_one_attempt()
+    {
+        await using var deployment = Deployment.Create("unknown");
+        await deployment.PushImageAsync();
+        var missing = "sha256:" + new string('e', 64);
+        deployment.Approve(missing);
+        deployment.Config = deployment.Config with { Attempts = 5 };
+
+        var run = await deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(5, run.Error);
+        Attempts(run.Error).Should().Equal([1], "a missing manifest is permanent: {0}", run.Error);
+        run.Error.Should().MatchRegex("manifest unknown|not found");
+        File.Exists(deployment.EventLog).Should().BeFalse();
+    }
+
+    private static IEnumerable<int> Attempts(string log) =>
+        Regex.Matches(log, @"Pull attempt (\d+) from").Select(m => int.Parse(m.Groups[1].Value)).Distinct();
+}

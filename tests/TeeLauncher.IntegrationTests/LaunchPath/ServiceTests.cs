@@ -1,0 +1,84 @@
+using TeeLauncher.IntegrationTests.Support;
+
+namespace TeeLauncher.IntegrationTests.LaunchPath;
+
+/// <summary>Issue 3, scenario 7, and SPEC 8: systemd notifications, supervision and SIGTERM.</summary>
+public sealed class ServiceTests
+{
+    [Fact]
+    public async Task Sigterm_to_a_supervising_run_stops_the_stack_and_exits_0()
+    {
+        await using var deployment = Deployment.Create("sigterm");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with { Supervise = true, StopTimeout = "5s" };
+        using var notify = new NotifySocket(deployment.Directory);
+
+        await deployment.LauncherAsync("validate");
+        await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath],
+            new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
+        await WaitUntilAsync(() => notify.Messages.Contains("READY=1"), TimeSpan.FromMinutes(2), launcher);
+
+        var running = await Containers.OfProjectAsync(deployment.Config.Project);
+        running.Should().ContainSingle().Which.Image.Should().Be(deployment.Pinned(digest), "READY=1 is sent only once the stack is up");
+        notify.Messages.TakeWhile(m => m != "READY=1").Should().Contain(m => m.StartsWith("STATUS=pulling"));
+
+        await launcher.SignalAsync("TERM");
+        var result = await launcher.WaitAsync(TimeSpan.FromSeconds(60));
+
+        result.ExitCode.Should().Be(0, result.Error);
+        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("the stack was stopped and removed");
+        notify.Messages.Should().Contain("STATUS=stopping the stack");
+    }
+
+    [Fact]
+    public async Task A_supervised_stack_whose_container_stops_makes_run_exit_8()
+    {
+        await using var deployment = Deployment.Create("supervise");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with { Supervise = true };
+        using var notify = new NotifySocket(deployment.Directory);
+
+        await deployment.LauncherAsync("validate");
+        await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath],
+            new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
+        await WaitUntilAsync(() => notify.Messages.Contains("READY=1"), TimeSpan.FromMinutes(2), launcher);
+
+        var container = (await Containers.OfProjectAsync(deployment.Config.Project)).Single();
+        (await ToolRun.DockerAsync("kill", container.Id)).Succeeded("docker kill");
+        var result = await launcher.WaitAsync(TimeSpan.FromSeconds(60));
+
+        result.ExitCode.Should().Be(8, result.Error);
+        result.Error.Should().Contain(deployment.Config.Project);
+    }
+
+    [Fact]
+    public async Task Under_journald_every_log_line_starts_with_its_syslog_priority()
+    {
+        await using var deployment = Deployment.Create("journal");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
+
+        var run = await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath],
+            new Dictionary<string, string?> { ["JOURNAL_STREAM"] = "8:12345" });
+
+        run.ExitCode.Should().Be(0, run.Error);
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().NotBeEmpty().And.OnlyContain(l => l.Length > 3 && l[0] == '<' && char.IsDigit(l[1]) && l[2] == '>');
+        lines.Should().Contain(l => l.StartsWith("<4>"), "backend none warns on every run")
+            .And.Contain(l => l.StartsWith("<6>"));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, LauncherProcess launcher)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"condition not met within {timeout}; launcher log:\n{launcher.ErrorSoFar}");
+            await Task.Delay(100);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+namespace TeeLauncher.IntegrationTests.Support;
+
+/// <summary>
+/// One launcher deployment in a scratch folder: config, compose template, approved hashes, state directory,
+/// a repository of its own in the registry and a compose project of its own. Disposing removes its containers.
+/// </summary>
+public sealed class Deployment : IAsyncDisposable
+{
+    public const string DefaultTemplate = """
+        version: "2.4"
+        services:
+          app:
+            image: ${TEE_LAUNCHER_IMAGE}
+            network_mode: none
+            command: ["/bin/sleep", "3600"]
+        """;
+
+    private Deployment(string name)
+    {
+        Name = $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
+        Directory = Path.Combine(Path.GetTempPath(), "tee-launcher-it", Name);
+        System.IO.Directory.CreateDirectory(Directory);
+        Config = new LauncherToml
+        {
+            StateDir = Path.Combine(Directory, "state"),
+            Reference = $"{TestEnvironment.Registry}/it/{Name}",
+            ComposeFile = Path.Combine(Directory, "compose.yml"),
+            ApprovedHashesFile = Path.Combine(Directory, "approved-hashes.json"),
+            Project = Name.Replace('-', '_'),
+        };
+        WriteTemplate(DefaultTemplate);
+    }
+
+    public string Name { get; }
+
+    public string Directory { get; }
+
+    public LauncherToml Config { get; set; }
+
+    public string ConfigPath => Path.Combine(Directory, "launcher.toml");
+
+    public string StateDir => Config.StateDir;
+
+    public string EventLog => Path.Combine(StateDir, "events.jsonl");
+
+    public string Repository => $"it/{Name}";
+
+    public string Pinned(string digest) => $"{Config.Reference}@{digest}";
+
+    public static Deployment Create(string name) => new(name);
+
+    public Task<string> PushImageAsync(string tag = "latest") => Images.PushNewAsync(TestEnvironment.Registry, Repository, tag);
+
+    public void WriteTemplate(string template) => File.WriteAllText(Config.ComposeFile, template);
+
+    public void Approve(params string[] digests) =>
+        File.WriteAllText(Config.ApprovedHashesFile!, $"{{\"approved_hashes\": [{string.Join(", ", digests.Select(d => $"\"{d}\""))}]}}");
+
+    public string WriteFile(string name, string content)
+    {
+        var path = Path.Combine(Directory, name);
+        System.IO.File.WriteAllText(path, content);
+        return path;
+    }
+
+    /// <summary>Runs one launcher command against this deployment's config (written first).</summary>
+    public Task<ToolResult> LauncherAsync(params string[] arguments)
+    {
+        System.IO.File.WriteAllText(ConfigPath, Config.Render());
+        return LauncherProcess.RunAsync([.. arguments, "--config", ConfigPath]);
+    }
+
+    public string[] EventLogLines() =>
+        System.IO.File.Exists(EventLog) ? System.IO.File.ReadAllLines(EventLog).Where(l => l.Length > 0).ToArray() : [];
+
+    public async ValueTask DisposeAsync()
+    {
+        await Containers.RemoveProjectAsync(Config.Project);
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text;
+using CliWrap;
+
+namespace TeeLauncher.IntegrationTests.Support;
+
+/// <summary>The launcher executable as systemd runs it: a child process with the test environment's DOCKER_HOST.</summary>
+public sealed class LauncherProcess : IAsyncDisposable
+{
+    private static readonly Dictionary<string, string?> QuietEnvironment = new()
+    {
+        ["JOURNAL_STREAM"] = null, ["NOTIFY_SOCKET"] = null, ["TEE_LAUNCHER_CONFIG"] = null,
+    };
+
+    private readonly StringBuilder _out = new();
+    private readonly StringBuilder _error = new();
+    private readonly CommandTask<CommandResult> _task;
+    private readonly CancellationTokenSource _kill = new();
+
+    private LauncherProcess(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
+    {
+        _task = CliWrap.Cli.Wrap(TestEnvironment.Launcher)
+            .WithArguments(arguments)
+            .WithEnvironmentVariables(e => e.Set(QuietEnvironment).Set(environment))
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(PipeTarget.ToStringBuilder(_out))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(_error))
+            .ExecuteAsync(_kill.Token);
+    }
+
+    public int ProcessId => _task.ProcessId;
+
+    public string ErrorSoFar
+    {
+        get
+        {
+            lock (_error)
+                return _error.ToString();
+        }
+    }
+
+    public static Task<ToolResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null) =>
+        ToolRun.RunAsync(TestEnvironment.Launcher, arguments, environment: Merge(environment));
+
+    public static LauncherProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null) =>
+        new(arguments, environment ?? new Dictionary<string, string?>());
+
+    public Task SignalAsync(string signal) => ToolRun.RunAsync("kill", [$"-{signal}", ProcessId.ToString()]);
+
+    public async Task<ToolResult> WaitAsync(TimeSpan timeout)
+    {
+        var finished = await Task.WhenAny(_task.Task, Task.Delay(timeout));
+        if (finished != _task.Task)
+            throw new TimeoutException($"the launcher did not exit within {timeout}; its log so far:\n{ErrorSoFar}");
+        var result = await _task;
+        return new ToolResult(result.ExitCode, _out.ToString(), _error.ToString());
+    }
+
+    public async Task WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!ErrorSoFar.Contains(text, StringComparison.Ordinal))
+        {
+            if (_task.Task.IsCompleted || clock.Elapsed > timeout)
+                throw new TimeoutException($"the launcher never logged '{text}'; its log:\n{ErrorSoFar}");
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_task.Task.IsCompleted)
+            await _kill.CancelAsync();
+        try
+        {
+            await _task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _kill.Dispose();
+    }
+
+    private static Dictionary<string, string?> Merge(IReadOnlyDictionary<string, string?>? environment)
+    {
+        var merged = new Dictionary<string, string?>(QuietEnvironment);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            merged[name] = value;
+        return merged;
+    }
+}
