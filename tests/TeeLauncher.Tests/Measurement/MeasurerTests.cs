@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using TeeLauncher.Configuration;
+using TeeLauncher.Errors;
+using TeeLauncher.Measurement;
+using TeeLauncher.Selection;
+using TeeLauncher.Tests.Support;
+
+namespace TeeLauncher.Tests.Measurement;
+
+/// <summary>The once-per-boot and fail-closed rules of SPEC 5.3, on a backend that records what it was asked.</summary>
+public sealed class MeasurerTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public async Task Each_entry_is_in_the_log_before_its_extend()
+    {
+        var backend = new RecordingBackend(this);
+
+        var measured = await MeasureAsync(backend, Digests.A);
+
+        backend.LogLinesAtExtend.Should().Equal([1, 2]);
+        measured.Should().OnlyContain(m => m.ExtendedNow);
+    }
+
+    [Fact]
+    public async Task A_second_run_with_the_same_digest_extends_nothing()
+    {
+        await MeasureAsync(new RecordingBackend(this), Digests.A);
+        var again = new RecordingBackend(this);
+
+        var measurer = NewMeasurer(again);
+        await measurer.PrepareAsync(Digests.A, CancellationToken.None);
+        var measured = await measurer.MeasureAsync(Events(Digests.A), CancellationToken.None);
+
+        measurer.HasMeasuredThisBoot.Should().BeTrue();
+        again.Extended.Should().BeEmpty();
+        measured.Should().OnlyContain(m => !m.ExtendedNow);
+        File.ReadAllLines(LogPath).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task Another_digest_in_the_same_boot_is_exit_9()
+    {
+        await MeasureAsync(new RecordingBackend(this), Digests.A);
+
+        var prepare = () => NewMeasurer(new RecordingBackend(this)).PrepareAsync(Digests.B, CancellationToken.None);
+
+        (await prepare.Should().ThrowAsync<AlreadyMeasuredException>()).Which.ExitCode.Should().Be(ExitCode.AlreadyMeasuredOther);
+    }
+
+    [Fact]
+    public async Task A_run_that_died_between_log_and_extend_is_reported_by_the_next_run()
+    {
+        var dying = new RecordingBackend(this) { FailOnExtend = 2 };
+        var first = () => MeasureAsync(dying, Digests.A);
+        await first.Should().ThrowAsync<IOException>();
+
+        var prepare = () => NewMeasurer(new RecordingBackend(this)).PrepareAsync(Digests.A, CancellationToken.None);
+
+        (await prepare.Should().ThrowAsync<MeasurementException>()).Which.Message.Should()
+            .Contain("event 'launcher-compose-hash'").And.Contain("never confirmed");
+    }
+
+    [Fact]
+    public async Task An_edited_log_is_refused_in_the_same_boot()
+    {
+        await MeasureAsync(new RecordingBackend(this), Digests.A);
+        File.WriteAllLines(LogPath, File.ReadAllLines(LogPath).Take(1));
+
+        var prepare = () => NewMeasurer(new RecordingBackend(this)).PrepareAsync(Digests.A, CancellationToken.None);
+
+        (await prepare.Should().ThrowAsync<MeasurementException>()).Which.Message.Should().Contain("changed or truncated");
+    }
+
+    [Fact]
+    public async Task A_new_boot_starts_a_new_log_and_keeps_the_old_one_beside_it()
+    {
+        await MeasureAsync(new RecordingBackend(this), Digests.A);
+        var nextBoot = new RecordingBackend(this);
+
+        await MeasureAsync(nextBoot, Digests.B, bootId: "next-boot");
+
+        nextBoot.Extended.Should().HaveCount(2);
+        File.ReadAllLines(LogPath).Should().HaveCount(2);
+        File.ReadAllLines(LogPath + ".previous-boot").Should().HaveCount(2);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private string LogPath => _dir.Combine("events.jsonl");
+
+    private Measurer NewMeasurer(IMeasurementBackend backend, string bootId = "this-boot") =>
+        new(new MeasurementSettings(MeasurementBackendKind.Dstack, "image-digest", true, LogPath, "", "", 14, ""),
+            _dir.Path, NullLogger.Instance, backend, bootId);
+
+    private async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IMeasurementBackend backend, ImageDigest digest, string bootId = "this-boot")
+    {
+        var measurer = NewMeasurer(backend, bootId);
+        await measurer.PrepareAsync(digest, CancellationToken.None);
+        return await measurer.MeasureAsync(Events(digest), CancellationToken.None);
+    }
+
+    private static IReadOnlyList<RuntimeEvent> Events(ImageDigest digest) =>
+        [RuntimeEvent.ForImage("image-digest", digest), RuntimeEvent.ForCompose("services: {}"u8)];
+
+    private sealed class RecordingBackend(MeasurerTests test) : IMeasurementBackend
+    {
+        public List<RuntimeEvent> Extended { get; } = [];
+
+        public List<int> LogLinesAtExtend { get; } = [];
+
+        public int FailOnExtend { get; init; }
+
+        public string Name => "recording";
+
+        public int RegisterIndex => 3;
+
+        public Task EnsureAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task ExtendAsync(RuntimeEvent runtimeEvent, CancellationToken cancellationToken)
+        {
+            if (Extended.Count + 1 == FailOnExtend)
+                throw new IOException("the process is killed here");
+            LogLinesAtExtend.Add(File.ReadAllLines(test.LogPath).Length);
+            Extended.Add(runtimeEvent);
+            return Task.CompletedTask;
+        }
+    }
+}
