@@ -58,4 +58,23 @@ public sealed class DstackBackendTests
         (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse();
         (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task A_dstack_without_emit_event_fails_closed_with_exit_7_and_names_tdx_sysfs()
+    {
+        await using var deployment = Deployment.Create("dstack404");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        using var dstack = new DstackStandIn(deployment.Directory, emitEventRemoved: true);
+        deployment.Config = deployment.Config with
+        {
+            Platform = "tee", Backend = "dstack", MeasurementExtra = $"dstack_socket = \"{dstack.SocketPath}\"\n",
+        };
+
+        var run = await deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(7, run.Error);
+        run.Error.Should().Contain("/EmitEvent").And.Contain("tdx-sysfs");
+        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing starts unless every event was extended");
+    }
 }

@@ -8,15 +8,18 @@ namespace TeeLauncher.IntegrationTests.Support;
 /// Stands in for dstack's guest agent, which cannot run outside a dstack CVM: HTTP/1.1 on a unix socket,
 /// answering <c>POST /EmitEvent</c> with its JSON body <c>{"event","payload"}</c> exactly as dstack up to 0.5.11 does.
 /// Each request runs <see cref="OnEvent"/> before it is answered, so a test can look at the world at the
-/// moment of the extend.
+/// moment of the extend. With <c>emitEventRemoved</c> it answers 404 as dstack releases after 0.5.11 do.
 /// </summary>
 public sealed class DstackStandIn : IDisposable
 {
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly List<(string Event, string Payload)> _events = [];
 
-    public DstackStandIn(string directory, Func<string, string, Task>? onEvent = null)
+    private readonly bool _emitEventRemoved;
+
+    public DstackStandIn(string directory, Func<string, string, Task>? onEvent = null, bool emitEventRemoved = false)
     {
+        _emitEventRemoved = emitEventRemoved;
         SocketPath = Path.Combine(directory, "dstack.sock");
         OnEvent = onEvent ?? ((_, _) => Task.CompletedTask);
         _listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
@@ -60,7 +63,7 @@ public sealed class DstackStandIn : IDisposable
         if (request is null)
             return;
         var (target, body) = request.Value;
-        if (target != "/EmitEvent")
+        if (target != "/EmitEvent" || _emitEventRemoved)
         {
             await AnswerAsync(stream, "404 Not Found", "");
             return;
