@@ -53,8 +53,14 @@ internal ref partial struct Parser
             return ParseFloat(token, body, start);
         if (body.Length > 1 && body[0] == '0')
             throw Error(start, "an integer cannot have leading zeros");
-        return ParseInteger(body, 10, negative, start);
+        var value = ParseInteger(body, 10, negative, start);
+        return value is >= 0 and < SmallIntegerCount ? SmallIntegers[value] : value;
     }
+
+    private const int SmallIntegerCount = 256;
+
+    /// <summary>Ports, counts and flags are small: their boxes are shared instead of allocated per value.</summary>
+    private static readonly object[] SmallIntegers = [.. Enumerable.Range(0, SmallIntegerCount).Select(i => (object)(long)i)];
 
     private long ParseInteger(ReadOnlySpan<byte> digits, int radix, bool negative, int start)
     {

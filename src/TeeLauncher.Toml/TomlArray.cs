@@ -3,8 +3,7 @@ namespace TeeLauncher.Toml;
 /// <summary>A TOML array value <c>[ ... ]</c>; items may have mixed types; each keeps its position.</summary>
 public sealed class TomlArray : IReadOnlyList<object>
 {
-    private readonly List<object> _items = [];
-    private readonly List<TomlPosition> _positions = [];
+    private readonly List<(object Item, TomlPosition At)> _items = new(4);
 
     internal TomlArray(TomlPosition position) => Position = position;
 
@@ -12,17 +11,13 @@ public sealed class TomlArray : IReadOnlyList<object>
 
     public int Count => _items.Count;
 
-    public object this[int index] => _items[index];
+    public object this[int index] => _items[index].Item;
 
-    public TomlPosition ItemPosition(int index) => _positions[index];
+    public TomlPosition ItemPosition(int index) => _items[index].At;
 
-    public IEnumerator<object> GetEnumerator() => _items.GetEnumerator();
+    public IEnumerator<object> GetEnumerator() => _items.Select(i => i.Item).GetEnumerator();
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-    internal void Add(object item, TomlPosition position)
-    {
-        _items.Add(item);
-        _positions.Add(position);
-    }
+    internal void Add(object item, TomlPosition position) => _items.Add((item, position));
 }

@@ -20,7 +20,9 @@ internal ref partial struct Parser
     private readonly string? _sourceName;
     private readonly TomlTable _root;
     private readonly List<KeySegment> _segments = [];
+    private readonly List<List<KeySegment>> _segmentsByDepth = [];
     private readonly Utf8Buffer _text = new();
+    private readonly KeyCache _keys = new();
     private TomlTable _current;
     private int _pos;
     private int _line = 1;
@@ -189,7 +191,7 @@ internal ref partial struct Parser
                 var start = _pos;
                 while (_pos < _src.Length && IsBareKeyChar(_src[_pos]))
                     _pos++;
-                name = Encoding.ASCII.GetString(_src[start.._pos]);
+                name = _keys.Get(_src[start.._pos]);
             }
             else if (b == '"')
             {
@@ -215,9 +217,17 @@ internal ref partial struct Parser
         }
     }
 
+    /// <summary>Inline tables nest, so each depth has its own key list, reused from one key to the next.</summary>
+    private readonly List<KeySegment> SegmentsAt(int depth)
+    {
+        while (_segmentsByDepth.Count <= depth)
+            _segmentsByDepth.Add([]);
+        return _segmentsByDepth[depth];
+    }
+
     private void ParseKeyValue(TomlTable table, int depth)
     {
-        var segments = depth == 0 ? _segments : [];
+        var segments = SegmentsAt(depth);
         ParseKey(segments);
         if (Peek() != '=')
             throw Error(_pos, AtEnd || Peek() is '\n' or '\r'
@@ -227,15 +237,11 @@ internal ref partial struct Parser
         SkipWhitespace();
         var valueAt = Position(_pos);
         var last = segments[^1];
-        var path = segments.Count > 1 ? segments.GetRange(0, segments.Count - 1) : null;
         var value = ParseValue(depth);
 
         var target = table;
-        if (path is not null)
-        {
-            foreach (var segment in path)
-                target = DescendDotted(target, segment);
-        }
+        for (var i = 0; i < segments.Count - 1; i++)
+            target = DescendDotted(target, segments[i]);
         if (target.ContainsKey(last.Name))
             throw ErrorAt(last.At, target[last.Name] is TomlTable
                 ? $"key '{last.Name}' is already defined as a table"
@@ -376,9 +382,9 @@ internal ref partial struct Parser
             case '\'':
                 return Peek(1) == '\'' && Peek(2) == '\'' ? ParseMultilineLiteralString() : ParseLiteralString();
             case 't':
-                return ParseKeyword("true"u8, true);
+                return ParseKeyword("true"u8, True);
             case 'f':
-                return ParseKeyword("false"u8, false);
+                return ParseKeyword("false"u8, False);
             case '[':
                 return ParseArray(depth + 1);
             case '{':
@@ -390,7 +396,10 @@ internal ref partial struct Parser
         }
     }
 
-    private bool ParseKeyword(ReadOnlySpan<byte> word, bool value)
+    private static readonly object True = true;
+    private static readonly object False = false;
+
+    private object ParseKeyword(ReadOnlySpan<byte> word, object value)
     {
         if (!_src[_pos..].StartsWith(word) || IsBareKeyChar(Peek(word.Length)))
             throw Error(_pos, $"expected a value, found {Describe(_pos)} (strings need quotes)");

@@ -9,8 +9,11 @@ namespace TeeLauncher.Toml;
 /// </summary>
 public sealed class TomlTable : IReadOnlyDictionary<string, object>
 {
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
-    private readonly List<Entry> _entries = [];
+    /// <summary>Small tables, the common case, are searched linearly; an index is built once a table grows.</summary>
+    private const int IndexThreshold = 16;
+
+    private readonly List<Entry> _entries = new(4);
+    private Dictionary<string, int>? _index;
 
     internal TomlTable(TomlPosition position, TableOrigin origin, int section = 0)
     {
@@ -35,17 +38,13 @@ public sealed class TomlTable : IReadOnlyDictionary<string, object>
 
     public object this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no key '{key}' in this table");
 
-    public bool ContainsKey(string key) => _index.ContainsKey(key);
+    public bool ContainsKey(string key) => IndexOf(key) >= 0;
 
     public bool TryGetValue(string key, [MaybeNullWhen(false)] out object value)
     {
-        if (_index.TryGetValue(key, out var i))
-        {
-            value = _entries[i].Value;
-            return true;
-        }
-        value = null;
-        return false;
+        var i = IndexOf(key);
+        value = i >= 0 ? _entries[i].Value : null;
+        return i >= 0;
     }
 
     /// <summary>Where the key is written (for a dotted key, its own segment).</summary>
@@ -61,12 +60,33 @@ public sealed class TomlTable : IReadOnlyDictionary<string, object>
 
     internal void Add(string key, object value, TomlPosition keyAt, TomlPosition valueAt)
     {
-        _index.Add(key, _entries.Count);
         _entries.Add(new Entry(key, value, keyAt, valueAt));
+        if (_index is not null)
+        {
+            _index.Add(key, _entries.Count - 1);
+        }
+        else if (_entries.Count > IndexThreshold)
+        {
+            _index = new Dictionary<string, int>(_entries.Count * 2, StringComparer.Ordinal);
+            for (var i = 0; i < _entries.Count; i++)
+                _index.Add(_entries[i].Key, i);
+        }
+    }
+
+    private int IndexOf(string key)
+    {
+        if (_index is not null)
+            return _index.TryGetValue(key, out var found) ? found : -1;
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            if (string.Equals(_entries[i].Key, key, StringComparison.Ordinal))
+                return i;
+        }
+        return -1;
     }
 
     private Entry Find(string key) =>
-        _index.TryGetValue(key, out var i) ? _entries[i] : throw new KeyNotFoundException($"no key '{key}' in this table");
+        IndexOf(key) is var i and >= 0 ? _entries[i] : throw new KeyNotFoundException($"no key '{key}' in this table");
 
     private readonly record struct Entry(string Key, object Value, TomlPosition KeyAt, TomlPosition ValueAt);
 }
