@@ -17,3 +17,5 @@ fi
 eval "$(bash tests/env/testenv.sh env)"
 
 dotnet test TeeLauncher.sln -c Release --logger "console;verbosity=normal" "$@"
+# The Debian package with the NativeAOT binary: built, installed, run (validate, plan), removed.
+bash tests/packaging/deb-test.sh
