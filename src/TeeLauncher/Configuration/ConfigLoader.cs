@@ -76,7 +76,7 @@ public static partial class ConfigLoader
         return new TableReader(table, name, context, Schema[name]);
     }
 
-    private static readonly Dictionary<string, string[]> Schema = new()
+    internal static readonly IReadOnlyDictionary<string, string[]> Schema = new Dictionary<string, string[]>
     {
         ["launcher"] = ["platform", "state_dir", "credentials_key_file"],
         ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file"],

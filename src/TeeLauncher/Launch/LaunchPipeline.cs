@@ -14,7 +14,7 @@ namespace TeeLauncher.Launch;
 /// <summary>A running stack this process launched, with the state lock it holds.</summary>
 public sealed record LaunchedStack(ComposeRunner Compose, string RenderedFile, bool Supervise, IDisposable StateLock);
 
-/// <summary>The boot, top to bottom: load, select, quiesce, pull, measure, compose (the caller notifies).</summary>
+/// <summary>The boot, top to bottom: load, select, quiesce while pulling, measure, compose (the caller notifies).</summary>
 public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier, ILoggerFactory loggers)
 {
     private readonly ILogger _log = loggers.CreateLogger("launch");
@@ -46,13 +46,10 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             await measurer.PrepareAsync(selection.Digest, cancellationToken);
             Report("measurement backend ready", s => s with { MeasurementBackend = measurer.Backend.Name });
 
+            // Quiescing and the compose command check run while the image is pulled; both finish before the measurement.
             var compose = new ComposeRunner(_docker, config.Compose, loggers.CreateLogger("compose"));
-            if (!measurer.HasMeasuredThisBoot)
-            {
-                var stopped = await compose.StopLeftoversAsync(cancellationToken);
-                if (stopped > 0)
-                    _log.LogWarning("Stopped {Count} container(s) of project {Project} that ran before measurement", stopped, config.Compose.Project);
-            }
+            var quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(cancellationToken);
+            var composeCommand = compose.CommandAsync(cancellationToken);
 
             Report($"pulling {inputs.Image.Repository}@{selection.Digest}");
             var puller = new ImagePuller(_docker, config.Pull, inputs.Credentials, config.Launcher.StateDir, loggers.CreateLogger("pull"));
@@ -60,6 +57,10 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             foreach (var skipped in pulled.SkippedSources)
                 _log.LogWarning("{Skipped}", skipped);
             _log.LogInformation("Image {Image} served by {Source}", pulled.PinnedReference, pulled.Source.Label);
+
+            if (await quiesce is var stopped and > 0)
+                _log.LogWarning("Stopped {Count} container(s) of project {Project} that ran before measurement", stopped, config.Compose.Project);
+            await composeCommand;
 
             var rendered = inputs.Template.Render(pulled.PinnedReference, config.Compose.Env);
             StateDirectory.WriteAtomically(_state.RenderedComposeFile, rendered);

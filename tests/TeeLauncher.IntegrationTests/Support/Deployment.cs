@@ -56,6 +56,15 @@ public sealed class Deployment : IAsyncDisposable
     public void Approve(params string[] digests) =>
         File.WriteAllText(Config.ApprovedHashesFile!, $"{{\"approved_hashes\": [{string.Join(", ", digests.Select(d => $"\"{d}\""))}]}}");
 
+    /// <summary>A file only its owner may read (mode 0600), as platform "tee" demands of secrets.</summary>
+    public string SecretFile(string name, string content)
+    {
+        var path = Path.Combine(Directory, name);
+        System.IO.File.WriteAllText(path, content);
+        System.IO.File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
+    }
+
     public string WriteFile(string name, string content)
     {
         var path = Path.Combine(Directory, name);

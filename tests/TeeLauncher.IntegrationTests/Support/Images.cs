@@ -2,31 +2,56 @@ using System.Text.RegularExpressions;
 
 namespace TeeLauncher.IntegrationTests.Support;
 
-/// <summary>Distinct images made from the busybox root filesystem and pushed to a real registry.</summary>
+/// <summary>A registry to push to, with the credentials it wants (none for the plain one).</summary>
+public sealed record RegistryLogin(string Host, string? User = null, string? Password = null);
+
+/// <summary>Distinct images made from the busybox root filesystem and pushed to real registries.</summary>
 public static partial class Images
 {
     /// <summary>
     /// Imports a new image (a unique label makes its manifest digest unique), pushes it as
     /// <c>registry/repository:tag</c>, removes it locally so the launcher must pull, and returns its digest.
     /// </summary>
-    public static async Task<string> PushNewAsync(string registry, string repository, string tag = "latest")
+    public static Task<string> PushNewAsync(string registry, string repository, string tag = "latest") =>
+        PushNewAsync(repository, tag, new RegistryLogin(registry));
+
+    /// <summary>The same new image pushed to each registry under the same path: one digest everywhere.</summary>
+    public static async Task<string> PushNewAsync(string repository, string tag, params RegistryLogin[] registries)
     {
-        var local = $"{registry}/{repository}:{tag}";
+        var local = $"tee-test/push-{Guid.NewGuid():N}:{tag}";
         (await ToolRun.DockerAsync("import", "--change", $"LABEL tee.test.id={Guid.NewGuid():N}",
             "--change", """CMD ["/bin/sleep", "3600"]""", TestEnvironment.BaseImageTar, local)).Succeeded("docker import");
-        (await ToolRun.DockerAsync("push", local)).Succeeded($"docker push {local}");
-        var digests = (await ToolRun.DockerAsync("image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", local))
-            .Succeeded("docker image inspect").Out;
-        var digest = DigestOf().Match(digests).Groups[1].Value;
+        string? digest = null;
+        foreach (var registry in registries)
+        {
+            var remote = $"{registry.Host}/{repository}:{tag}";
+            (await ToolRun.DockerAsync("tag", local, remote)).Succeeded("docker tag");
+            var config = Path.Combine(Path.GetTempPath(), "tee-launcher-it", $"push-config-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(config);
+            try
+            {
+                if (registry.User is not null)
+                    (await ToolRun.RunAsync("docker", ["--config", config, "login", "--username", registry.User, "--password-stdin", registry.Host],
+                        stdin: registry.Password)).Succeeded($"docker login {registry.Host}");
+                (await ToolRun.RunAsync("docker", ["--config", config, "push", remote])).Succeeded($"docker push {remote}");
+            }
+            finally
+            {
+                Directory.Delete(config, recursive: true);
+            }
+            var digests = (await ToolRun.DockerAsync("image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", remote))
+                .Succeeded("docker image inspect").Out;
+            var pushed = new Regex($"^{Regex.Escape(registry.Host)}/{Regex.Escape(repository)}@(sha256:[0-9a-f]{{64}})$", RegexOptions.Multiline)
+                .Match(digests).Groups[1].Value;
+            digest ??= pushed;
+            if (digest != pushed)
+                throw new InvalidOperationException($"{registry.Host} has the image as {pushed}, not {digest}");
+            (await ToolRun.DockerAsync("image", "rm", remote)).Succeeded("docker image rm");
+        }
         (await ToolRun.DockerAsync("image", "rm", local)).Succeeded("docker image rm");
-        return digest;
+        return digest ?? throw new InvalidOperationException("no registry to push to");
     }
 
     public static async Task<bool> PresentAsync(string pinnedReference) =>
         (await ToolRun.DockerAsync("image", "inspect", pinnedReference)).ExitCode == 0;
-
-    public static Task RemoveAsync(string pinnedReference) => ToolRun.DockerAsync("image", "rm", "--force", pinnedReference);
-
-    [GeneratedRegex("@(sha256:[0-9a-f]{64})")]
-    private static partial Regex DigestOf();
 }

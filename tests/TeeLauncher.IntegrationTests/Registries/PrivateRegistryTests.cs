@@ -1,0 +1,102 @@
+using System.Text.RegularExpressions;
+using TeeLauncher.IntegrationTests.Support;
+
+namespace TeeLauncher.IntegrationTests.Registries;
+
+/// <summary>Issue 5, scenarios 1 and 2: real docker-registry servers with htpasswd and token authentication.</summary>
+public sealed class PrivateRegistryTests
+{
+    private const string User = "deploy-bot";
+    private const string Password = "s3cret-Pa55word!";
+
+    [Fact]
+    public async Task An_htpasswd_registry_serves_the_pull_with_username_and_password_file()
+    {
+        await using var deployment = Deployment.Create("htpasswd");
+        await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
+        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"{registry.Host}/{deployment.Repository}",
+            Registries = Credentials(registry.Host, User, deployment.SecretFile("password", Password)),
+        };
+
+        var run = await deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(0, run.Error);
+        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+            .Which.Image.Should().Be($"{registry.Host}/{deployment.Repository}@{digest}");
+        registry.Log.Should().MatchRegex($"auth.user.name=\"?{User}\"?");
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_with_exit_5_after_one_attempt()
+    {
+        await using var deployment = Deployment.Create("wrongpw");
+        await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
+        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"{registry.Host}/{deployment.Repository}", Attempts = 4,
+            Registries = Credentials(registry.Host, User, deployment.SecretFile("password", "not-the-password")),
+        };
+
+        var run = await deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(5, run.Error);
+        Attempts(run.Error).Should().Equal([1], "authentication failures are permanent: {0}", run.Error);
+        run.Error.Should().Contain($"check the credentials configured for {registry.Host}");
+    }
+
+    [Fact]
+    public async Task Without_credentials_the_refusal_names_the_host_and_says_credentials_are_missing()
+    {
+        await using var deployment = Deployment.Create("nocreds");
+        await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
+        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with { Reference = $"{registry.Host}/{deployment.Repository}", Attempts = 3 };
+
+        var run = await deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(5, run.Error);
+        Attempts(run.Error).Should().Equal([1]);
+        run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Should()
+            .Contain($"credentials are missing: no [[registry]] credentials are configured for {registry.Host}");
+    }
+
+    [Fact]
+    public async Task A_token_auth_registry_serves_the_pull_through_its_token_server()
+    {
+        await using var deployment = Deployment.Create("token");
+        using var tokens = new TokenServer(deployment.Directory, User, Password);
+        await using var registry = await RegistryServer.StartTokenAuthAsync(deployment.Directory, tokens);
+        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"{registry.Host}/{deployment.Repository}",
+            Registries = Credentials(registry.Host, User, deployment.SecretFile("password", Password)),
+        };
+
+        var run = await deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(0, run.Error);
+        tokens.Requests.Should().Contain($"{User} repository:{deployment.Repository}:pull");
+        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+            .Which.Image.Should().Be($"{registry.Host}/{deployment.Repository}@{digest}");
+    }
+
+    internal static string Credentials(string host, string user, string passwordFile) => $"""
+        [[registry]]
+        host = "{host}"
+        username = "{user}"
+        password_file = "{passwordFile}"
+
+        """;
+
+    internal static IEnumerable<int> Attempts(string log) =>
+        Regex.Matches(log, @"Pull attempt (\d+) from").Select(m => int.Parse(m.Groups[1].Value)).Distinct();
+}
