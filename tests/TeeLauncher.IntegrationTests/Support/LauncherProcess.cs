@@ -39,8 +39,8 @@ public sealed class LauncherProcess : IAsyncDisposable
         }
     }
 
-    public static Task<ToolResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null) =>
-        ToolRun.RunAsync(TestEnvironment.Launcher, arguments, environment: Merge(environment));
+    public static Task<ToolResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? stdin = null) =>
+        ToolRun.RunAsync(TestEnvironment.Launcher, arguments, stdin, Merge(environment));
 
     public static LauncherProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null) =>
         new(arguments, environment ?? new Dictionary<string, string?>());

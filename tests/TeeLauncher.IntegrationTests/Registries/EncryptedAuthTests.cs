@@ -1,0 +1,112 @@
+using TeeLauncher.IntegrationTests.Support;
+
+namespace TeeLauncher.IntegrationTests.Registries;
+
+/// <summary>Issue 5, scenario 3: encrypted_auth interoperates with eciesjs in both directions.</summary>
+public sealed class EncryptedAuthTests
+{
+    private const string User = "ecies-bot";
+    private const string Password = "only-in-ciphertext-7f3a";
+
+    [Fact]
+    public async Task Credentials_encrypted_by_eciesjs_decrypt_in_the_launcher_and_the_pull_works()
+    {
+        await using var setup = await Setup.CreateAsync("ecies");
+        var encrypted = await Eciesjs.EncryptAsync(setup.PublicKey, $$"""{"username":"{{User}}","password":"{{Password}}"}""");
+        setup.Configure(encrypted);
+
+        var run = await setup.Deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(0, run.Error);
+        (await Containers.OfProjectAsync(setup.Deployment.Config.Project)).Should().ContainSingle()
+            .Which.Image.Should().Be($"{setup.Registry.Host}/{setup.Deployment.Repository}@{setup.Digest}");
+    }
+
+    [Fact]
+    public async Task Encrypt_auth_output_decrypts_with_eciesjs()
+    {
+        await using var setup = await Setup.CreateAsync("encrypt");
+        var json = $$"""{"auth":"{{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{User}:{Password}"))}}"}""";
+
+        var encrypted = await LauncherProcess.RunAsync(["encrypt-auth", "--pubkey", setup.PublicKey], stdin: json);
+
+        encrypted.ExitCode.Should().Be(0, encrypted.Error);
+        var privateKey = File.ReadAllText(setup.KeyFile).Trim();
+        (await Eciesjs.DecryptAsync(privateKey, encrypted.Out.Trim())).Should().Be(json);
+        setup.Configure(encrypted.Out.Trim());
+        (await setup.Deployment.LauncherAsync("run")).ExitCode.Should().Be(0, "the launcher reads what it encrypted");
+    }
+
+    [Theory]
+    [InlineData("tampered", "failed to decrypt or parse")]
+    [InlineData("{}", "Either 'auth' must be provided, or both 'username' and 'password' must be provided")]
+    [InlineData("""{"username":"x"}""", "Either 'auth' must be provided, or both 'username' and 'password' must be provided")]
+    public async Task Bad_encrypted_auth_is_exit_3_before_any_pull(string plaintext, string error)
+    {
+        await using var setup = await Setup.CreateAsync("badecies");
+        var encrypted = plaintext == "tampered"
+            ? Tamper(await Eciesjs.EncryptAsync(setup.PublicKey, $$"""{"username":"{{User}}","password":"{{Password}}"}"""))
+            : await Eciesjs.EncryptAsync(setup.PublicKey, plaintext);
+        setup.Configure(encrypted);
+        var logBefore = setup.Registry.Log.Length;
+
+        var run = await setup.Deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(3, run.Error);
+        run.Error.Trim().Split('\n').Should().ContainSingle().Which.Should().Contain($"Invalid encrypted_auth for {setup.Registry.Host}: {error}");
+        setup.Registry.Log[logBefore..].Should().NotContain("/manifests/", "nothing is pulled");
+        run.Error.Should().NotContain(Password);
+    }
+
+    /// <summary>Flips one bit of the ciphertext, after the ephemeral key, nonce and tag.</summary>
+    private static string Tamper(string hex)
+    {
+        var bytes = Convert.FromHexString(hex);
+        bytes[^1] ^= 0x01;
+        return Convert.ToHexStringLower(bytes);
+    }
+
+    private sealed class Setup : IAsyncDisposable
+    {
+        private Setup(Deployment deployment, RegistryServer registry, string digest, string keyFile, string publicKey)
+        {
+            (Deployment, Registry, Digest, KeyFile, PublicKey) = (deployment, registry, digest, keyFile, publicKey);
+        }
+
+        public Deployment Deployment { get; }
+
+        public RegistryServer Registry { get; }
+
+        public string Digest { get; }
+
+        public string KeyFile { get; }
+
+        public string PublicKey { get; }
+
+        public static async Task<Setup> CreateAsync(string name)
+        {
+            var deployment = Deployment.Create(name);
+            var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
+            var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
+            deployment.Approve(digest);
+            var keyFile = Path.Combine(deployment.Directory, "registry.key");
+            var keygen = await LauncherProcess.RunAsync(["keygen", "--out", keyFile]);
+            keygen.ExitCode.Should().Be(0, keygen.Error);
+            return new Setup(deployment, registry, digest, keyFile, keygen.Out.Trim());
+        }
+
+        public void Configure(string encryptedAuth) =>
+            Deployment.Config = Deployment.Config with
+            {
+                Reference = $"{Registry.Host}/{Deployment.Repository}",
+                LauncherExtra = $"credentials_key_file = \"{KeyFile}\"\n",
+                Registries = $"[[registry]]\nhost = \"{Registry.Host}\"\nencrypted_auth = \"{encryptedAuth}\"\n",
+            };
+
+        public async ValueTask DisposeAsync()
+        {
+            await Registry.DisposeAsync();
+            await Deployment.DisposeAsync();
+        }
+    }
+}
