@@ -21,13 +21,14 @@ public sealed class PrivateRegistryTests
             Reference = $"{registry.Host}/{deployment.Repository}",
             Registries = Credentials(registry.Host, User, deployment.SecretFile("password", Password)),
         };
+        var logBefore = registry.Log.Length;
 
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
         (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
             .Which.Image.Should().Be($"{registry.Host}/{deployment.Repository}@{digest}");
-        registry.Log.Should().MatchRegex($"auth.user.name=\"?{User}\"?");
+        registry.Log[logBefore..].Should().MatchRegex($"msg=\"authorized request\".*manifests/{digest}", "the pull authenticated as {0}", User);
     }
 
     [Fact]
