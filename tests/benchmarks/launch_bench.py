@@ -47,7 +47,9 @@ def push_image(repository):
 
 
 def write_deployment(folder, reference, digest, project, policy, supervise):
+    """The state directory is on tmpfs (/dev/shm), as /run/tee-launcher is in production."""
     os.makedirs(folder, exist_ok=True)
+    state = os.path.join("/dev/shm", "tee-bench-" + os.path.basename(folder))
     with open(os.path.join(folder, "compose.yml"), "w") as f:
         f.write(TEMPLATE)
     with open(os.path.join(folder, "approved-hashes.json"), "w") as f:
@@ -56,7 +58,7 @@ def write_deployment(folder, reference, digest, project, policy, supervise):
     with open(config, "w") as f:
         f.write(f"""[launcher]
 platform = "dev"
-state_dir = "{folder}/state"
+state_dir = "{state}"
 
 [image]
 reference = "{reference}"
@@ -120,9 +122,10 @@ def launch_overhead(launcher, policy, runs, work):
     config = write_deployment(folder, reference, digest, project, policy, supervise=False)
     sh("docker", "pull", f"{reference}@{digest}")
     # The baseline runs compose on the very file the launcher rendered.
-    shutil.rmtree(os.path.join(folder, "state"), ignore_errors=True)
+    state = os.path.join("/dev/shm", "tee-bench-" + os.path.basename(folder))
+    shutil.rmtree(state, ignore_errors=True)
     timed([launcher, "run", "--config", config])
-    rendered = os.path.join(folder, "state", "compose.yml")
+    rendered = os.path.join(state, "compose.yml")
     baseline_file = os.path.join(folder, "baseline-compose.yml")
     shutil.copy(rendered, baseline_file)
     baseline = ["sh", "-c", 'docker pull "$1" >/dev/null && docker-compose -p "$2" -f "$3" up -d 2>/dev/null',
@@ -131,7 +134,7 @@ def launch_overhead(launcher, policy, runs, work):
     ours, theirs = [], []
     for i in range(runs):
         log(f"policy {policy}: run {i + 1} of {runs}")
-        shutil.rmtree(os.path.join(folder, "state"), ignore_errors=True)
+        shutil.rmtree(state, ignore_errors=True)
         ours.append(timed([launcher, "run", "--config", config]))
         down(project)
         theirs.append(timed(baseline))
@@ -145,7 +148,7 @@ def supervising_rss(launcher, work, settle_seconds):
     folder = os.path.join(work, "supervise")
     config = write_deployment(folder, reference, digest, project, "missing", supervise=True)
     process = subprocess.Popen([launcher, "run", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    status_file = os.path.join(folder, "state", "status.json")
+    status_file = os.path.join("/dev/shm", "tee-bench-supervise", "status.json")
     deadline = time.time() + 180
     while time.time() < deadline:
         try:
@@ -176,24 +179,27 @@ def main():
     parser.add_argument("--example", required=True, help="the example launcher.toml for plan and validate")
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--settle", type=int, default=60)
+    parser.add_argument("--sections", default="launch,startup,memory", help="comma-separated: launch, startup, memory")
     args = parser.parse_args()
+    sections = set(args.sections.split(","))
 
     work = tempfile.mkdtemp(prefix="tee-bench-")
     rows = []
-    for policy in ("always", "missing"):
+    for policy in ("always", "missing") if "launch" in sections else ():
         ours, theirs = launch_overhead(args.aot, policy, args.runs, work)
         ratio = statistics.median(ours) / statistics.median(theirs)
         rows.append((f"run, policy {policy}, NativeAOT", fmt(ours), f"baseline script {fmt(theirs)}", f"ratio {ratio:.3f}"))
 
-    for build, binary in (("NativeAOT", args.aot), ("JIT", args.jit)):
+    for build, binary in (("NativeAOT", args.aot), ("JIT", args.jit)) if "startup" in sections else ():
         for command in ("plan", "validate"):
             samples = [peak_rss_kib([binary, command, "--config", args.example]) for _ in range(args.runs * 2)]
             walls = [s[0] for s in samples]
             rss = statistics.median(s[1] for s in samples) / 1024
             rows.append((f"{command}, {build}", fmt(walls), f"peak RSS {rss:.1f} MiB", ""))
 
-    rss_kib, code = supervising_rss(args.aot, work, args.settle)
-    rows.append((f"supervising run after {args.settle} s, NativeAOT", f"RSS {rss_kib / 1024:.1f} MiB", f"SIGTERM exit {code}", ""))
+    if "memory" in sections:
+        rss_kib, code = supervising_rss(args.aot, work, args.settle)
+        rows.append((f"supervising run after {args.settle} s, NativeAOT", f"RSS {rss_kib / 1024:.1f} MiB", f"SIGTERM exit {code}", ""))
 
     print("| measurement | launcher: median (min-max) | compared with | |")
     print("|---|---|---|---|")

@@ -14,7 +14,10 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
 
     public string Project => settings.Project;
 
-    /// <summary>"docker compose" when the plugin answers, else "docker-compose" (for "auto").</summary>
+    /// <summary>
+    /// "docker compose" when the plugin answers, else "docker-compose" (for "auto"). The plugin is asked only when
+    /// its executable is in one of docker's plugin folders: one process less on the boot path when it is not.
+    /// </summary>
     public async Task<IReadOnlyList<string>> CommandAsync(CancellationToken cancellationToken)
     {
         if (_command is not null)
@@ -23,7 +26,7 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
         {
             ComposeCommandKind.DockerComposePlugin => [docker.Executable, "compose"],
             ComposeCommandKind.DockerComposeStandalone => ["docker-compose"],
-            _ => (await docker.RunAsync(["compose", "version"], cancellationToken)).Succeeded
+            _ => ComposePlugin.IsInstalled() && (await docker.RunAsync(["compose", "version"], cancellationToken)).Succeeded
                 ? [docker.Executable, "compose"]
                 : ["docker-compose"],
         };
