@@ -1,0 +1,38 @@
+using TeeLauncher.Cli;
+
+namespace TeeLauncher.Tests.Cli;
+
+public sealed class HelpTests
+{
+    public static TheoryData<string> Commands() => [.. CommandCatalog.All.Select(c => c.Name)];
+
+    [Theory]
+    [MemberData(nameof(Commands))]
+    public async Task Every_command_has_help_with_its_purpose_options_and_an_example(string name)
+    {
+        var command = CommandCatalog.All.Single(c => c.Name == name);
+        var (output, error) = (new StringWriter(), new StringWriter());
+
+        var code = await CommandLineApp.RunAsync([name, "--help"], new CommandConsole(output, error, TextReader.Null));
+
+        code.Should().Be(0);
+        var help = output.ToString();
+        help.Should().StartWith($"tee-launcher {name}: {command.Purpose}");
+        help.Should().Contain($"example:\n  {command.Example}");
+        command.Example.Should().StartWith($"tee-launcher {name}");
+        foreach (var option in command.Options)
+            help.Should().Contain($"--{option.Name}");
+    }
+
+    [Fact]
+    public async Task The_overview_lists_every_command_and_the_exit_codes()
+    {
+        var output = new StringWriter();
+
+        await CommandLineApp.RunAsync(["--help"], new CommandConsole(output, new StringWriter(), TextReader.Null));
+
+        foreach (var command in CommandCatalog.All)
+            output.ToString().Should().Contain($"  {command.Name}");
+        output.ToString().Should().Contain("9 other digest measured");
+    }
+}
