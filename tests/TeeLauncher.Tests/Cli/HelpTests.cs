@@ -19,7 +19,7 @@ public sealed class HelpTests
         var help = output.ToString();
         help.Should().StartWith($"tee-launcher {name}: {command.Purpose}");
         help.Should().Contain($"example:\n  {command.Example}");
-        command.Example.Should().StartWith($"tee-launcher {name}");
+        command.Example.Should().Contain($"tee-launcher {name}");
         foreach (var option in command.Options)
             help.Should().Contain($"--{option.Name}");
     }
