@@ -6,6 +6,7 @@ using TeeLauncher.Compose;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
+using TeeLauncher.Registries;
 using TeeLauncher.Selection;
 using TeeLauncher.State;
 
@@ -34,6 +35,8 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
         var stateLock = _state.Lock();
         try
         {
+            if (DockerConfigDirectory.RemoveLeftovers(config.Launcher.StateDir) is var removed and > 0)
+                _log.LogWarning("Removed {Count} registry credentials folder(s) left by a launcher that was killed during a pull", removed);
             var selection = DigestSelector.Select(config.Image, config.Locations);
             _log.LogInformation("Chose {Digest}: {Reason}", selection.Digest, selection.Reason);
             Report($"chose {selection.Digest}", s => s with

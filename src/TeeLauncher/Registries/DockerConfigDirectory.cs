@@ -12,6 +12,8 @@ public sealed class DockerConfigDirectory : IAsyncDisposable
     private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    private const string Prefix = "docker-config-";
+
     private DockerConfigDirectory(string path) => Path = path;
 
     /// <summary>The directory to pass as <c>docker --config</c>.</summary>
@@ -20,7 +22,7 @@ public sealed class DockerConfigDirectory : IAsyncDisposable
     public static async Task<DockerConfigDirectory> CreateAsync(
         string stateDir, string credentialKey, RegistryCredential credential, CancellationToken cancellationToken)
     {
-        var path = System.IO.Path.Combine(stateDir, $"docker-config-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}");
+        var path = System.IO.Path.Combine(stateDir, $"{Prefix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}");
         Directory.CreateDirectory(path, OwnerOnlyDirectory);
         var directory = new DockerConfigDirectory(path);
         try
@@ -34,6 +36,20 @@ public sealed class DockerConfigDirectory : IAsyncDisposable
             await directory.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Deletes the directories of pulls whose process was killed before it could clean up (SIGKILL, power loss
+    /// without tmpfs); the caller holds the state lock, so no pull of this launcher is using them.
+    /// </summary>
+    public static int RemoveLeftovers(string stateDir)
+    {
+        if (!Directory.Exists(stateDir))
+            return 0;
+        var leftovers = Directory.GetDirectories(stateDir, $"{Prefix}*");
+        foreach (var leftover in leftovers)
+            Directory.Delete(leftover, recursive: true);
+        return leftovers.Length;
     }
 
     public ValueTask DisposeAsync()

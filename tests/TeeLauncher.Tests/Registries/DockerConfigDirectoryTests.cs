@@ -56,6 +56,19 @@ public sealed class DockerConfigDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Folders_left_by_a_killed_launcher_are_removed_and_nothing_else()
+    {
+        var left = await DockerConfigDirectory.CreateAsync(_state.Path, "registry.example.com", _credential, CancellationToken.None);
+        var other = Directory.CreateDirectory(_state.Combine("unrelated")).FullName;
+
+        var removed = DockerConfigDirectory.RemoveLeftovers(_state.Path);
+
+        removed.Should().Be(1);
+        Directory.Exists(left.Path).Should().BeFalse();
+        Directory.Exists(other).Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Two_pulls_get_two_directories()
     {
         await using var first = await DockerConfigDirectory.CreateAsync(_state.Path, "a.example.com", _credential, CancellationToken.None);
