@@ -77,4 +77,40 @@ public sealed class DstackBackendTests
         run.Error.Should().Contain("/EmitEvent").And.Contain("tdx-sysfs");
         (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing starts unless every event was extended");
     }
+
+    [Fact]
+    public async Task A_launcher_killed_between_log_and_extend_is_reported_by_the_next_run_of_the_boot()
+    {
+        await using var deployment = Deployment.Create("crash");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        using var release = new CancellationTokenSource();
+        var extending = new TaskCompletionSource();
+        // dstack takes the request and never answers: the launcher is killed while it waits for the extend.
+        using var dstack = new DstackStandIn(deployment.Directory, async (_, _) =>
+        {
+            extending.TrySetResult();
+            await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { });
+        });
+        deployment.Config = deployment.Config with
+        {
+            Platform = "tee", Backend = "dstack", MeasurementExtra = $"dstack_socket = \"{dstack.SocketPath}\"\n",
+        };
+        File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
+
+        await using (var first = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]))
+        {
+            await extending.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            await first.SignalAsync("KILL");
+            (await first.WaitAsync(TimeSpan.FromSeconds(30))).ExitCode.Should().NotBe(0);
+        }
+        deployment.EventLogLines().Should().ContainSingle("the image event was logged before its extend was asked for");
+
+        var next = await deployment.LauncherAsync("run");
+
+        next.ExitCode.Should().Be(7, next.Error);
+        next.Error.Should().Contain("event 'image-digest'").And.Contain("never confirmed");
+        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
+        await release.CancelAsync();
+    }
 }
