@@ -37,10 +37,10 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
         return Parse(path, bytes);
     }
 
-    public static Evidence Parse(string path, ReadOnlySpan<byte> bytes)
+    public static Evidence Parse(string path, ReadOnlyMemory<byte> bytes)
     {
         var reader = new EvidenceReader(path);
-        var text = bytes.TrimStart(" \t\r\n"u8);
+        var text = bytes.Span.TrimStart(" \t\r\n"u8);
         if (text.IsEmpty)
             throw reader.Problem(0, "the event log is empty");
         if (text[0] == '{' && reader.TryDocument(bytes) is { } document)
@@ -54,12 +54,12 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             new(new InputProblem(path, line, line > 0 ? 1 : 0, message));
 
         /// <summary>A single JSON document with an <c>event_log</c> field, or null when the file is JSON lines.</summary>
-        public Evidence? TryDocument(ReadOnlySpan<byte> bytes)
+        public Evidence? TryDocument(ReadOnlyMemory<byte> bytes)
         {
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(bytes.ToArray());
+                document = JsonDocument.Parse(bytes);
             }
             catch (JsonException)
             {
@@ -91,20 +91,20 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             }
         }
 
-        public Evidence JsonLines(ReadOnlySpan<byte> bytes)
+        public Evidence JsonLines(ReadOnlyMemory<byte> bytes)
         {
             var entries = new List<EvidenceEntry>();
             var lineNumber = 0;
             var withDigest = true;
-            foreach (var range in bytes.Split((byte)'\n'))
+            foreach (var range in bytes.Span.Split((byte)'\n'))
             {
                 lineNumber++;
-                var line = bytes[range].Trim(" \t\r"u8);
-                if (line.IsEmpty)
+                var line = bytes[range];
+                if (line.Span.Trim(" \t\r"u8).IsEmpty)
                     continue;
                 try
                 {
-                    using var entry = JsonDocument.Parse(line.ToArray());
+                    using var entry = JsonDocument.Parse(line);
                     entries.Add(Entry(entry.RootElement, entries.Count + 1, lineNumber));
                     withDigest &= entry.RootElement.TryGetProperty("digest", out _);
                 }
