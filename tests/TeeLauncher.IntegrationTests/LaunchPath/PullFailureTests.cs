@@ -47,6 +47,33 @@ public sealed class PullFailureTests
         File.Exists(deployment.EventLog).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task A_registry_that_never_answers_hits_the_attempt_timeout_then_the_deadline_with_exit_6()
+    {
+        await using var deployment = Deployment.Create("silent");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        // Accepts connections and never answers: each docker pull hangs until pull.attempt_timeout.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"127.0.0.1:{port}/{deployment.Repository}", Attempts = 10, BackoffInitial = "1s",
+            AttemptTimeout = "3s", Deadline = "8s",
+        };
+
+        var clock = Stopwatch.StartNew();
+        var run = await deployment.LauncherAsync("run");
+        clock.Stop();
+
+        run.ExitCode.Should().Be(6, run.Error);
+        run.Error.Should().Contain("timed out after 3s").And.Contain("did not finish within pull.deadline 8s");
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "the deadline bounds the whole pull phase");
+        Attempts(run.Error).Count().Should().BeLessThan(10, "the deadline ends the attempts before they run out");
+        File.Exists(deployment.EventLog).Should().BeFalse();
+    }
+
     private static IEnumerable<int> Attempts(string log) =>
         Regex.Matches(log, @"Pull attempt (\d+) from").Select(m => int.Parse(m.Groups[1].Value)).Distinct();
 }
