@@ -21,10 +21,6 @@ public readonly record struct TomlDateTime(
     string Fraction,
     int? OffsetMinutes)
 {
-    public bool HasDate => Kind != TomlDateTimeKind.LocalTime;
-
-    public bool HasTime => Kind != TomlDateTimeKind.LocalDate;
-
     /// <summary>The value in RFC 3339 form: <c>1979-05-27T07:32:00.5-07:00</c>, <c>Z</c> for a zero offset.</summary>
     public override string ToString()
     {

@@ -21,5 +21,3 @@ public sealed class MeasurementException(string message, Exception? inner = null
 public sealed class ComposeException(string message) : LauncherException(ExitCode.ComposeFailed, message);
 
 public sealed class AlreadyMeasuredException(string message) : LauncherException(ExitCode.AlreadyMeasuredOther, message);
-
-public sealed class NotVerifiedException(string message) : LauncherException(ExitCode.NotVerified, message);
