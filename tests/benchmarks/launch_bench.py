@@ -147,6 +147,7 @@ def supervising_rss(launcher, work, settle_seconds):
     project = "bench_supervise"
     folder = os.path.join(work, "supervise")
     config = write_deployment(folder, reference, digest, project, "missing", supervise=True)
+    shutil.rmtree(os.path.join("/dev/shm", "tee-bench-supervise"), ignore_errors=True)
     process = subprocess.Popen([launcher, "run", "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     status_file = os.path.join("/dev/shm", "tee-bench-supervise", "status.json")
     deadline = time.time() + 180
@@ -160,7 +161,7 @@ def supervising_rss(launcher, work, settle_seconds):
         time.sleep(0.2)
     else:
         process.kill()
-        raise SystemExit("the supervising run never reached phase running")
+        raise SystemExit(f"the supervising run never reached phase running (exit {process.wait()})")
     log(f"supervising run is up; waiting {settle_seconds} s")
     time.sleep(settle_seconds)
     with open(f"/proc/{process.pid}/status") as f:
