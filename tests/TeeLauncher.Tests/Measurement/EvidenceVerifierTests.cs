@@ -95,6 +95,40 @@ public sealed class EvidenceVerifierTests
         report.ApprovedPosition.Should().Be(2);
     }
 
+    [Fact]
+    public void A_runtime_events_log_without_digests_is_replayed_from_names_and_payloads()
+    {
+        var image = RuntimeEvent.ForImage("image-digest", Support.Digests.B);
+        var other = new RuntimeEvent("app-id", Convert.FromHexString("deadbeef"));
+        var rtmr3 = new[] { other, image }.Aggregate(new byte[48],
+            (register, e) => System.Security.Cryptography.SHA384.HashData([.. register, .. e.Digest()]));
+        var log = $$"""
+            {"event":"app-id","payload":"deadbeef"}
+            {"event":"image-digest","payload":"{{Support.Digests.B.Hex}}"}
+            """;
+
+        var evidence = Evidence.Parse("runtime_events.log", System.Text.Encoding.UTF8.GetBytes(log));
+        var report = EvidenceVerifier.Verify(evidence,
+            new VerifyRequest("image-digest", RegisterKind.Rtmr3, rtmr3, "--rtmr3", null, null, null, null));
+
+        evidence.Format.Should().Be("dstack runtime_events.log");
+        report.Failures.Should().BeEmpty();
+        report.ImageDigest.Should().Be(Support.Digests.B.ToString());
+    }
+
+    [Fact]
+    public void A_log_without_a_register_value_does_not_verify()
+    {
+        var evidence = Evidence.Parse("events.jsonl", System.Text.Encoding.UTF8.GetBytes(
+            $$"""{"event":"image-digest","event_payload":"{{Support.Digests.A.Hex}}"}"""));
+
+        var report = EvidenceVerifier.Verify(evidence,
+            new VerifyRequest("image-digest", RegisterKind.Rtmr3, null, null, null, null, null, null));
+
+        report.Verified.Should().BeFalse();
+        report.Failures.Should().ContainSingle().Which.Should().StartWith("no RTMR3 value to compare with");
+    }
+
     private static VerifyReport Verify(string document)
     {
         var evidence = Evidence.Parse("tcb_info.json", System.Text.Encoding.UTF8.GetBytes(document));
