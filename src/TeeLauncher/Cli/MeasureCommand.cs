@@ -25,7 +25,7 @@ public sealed class MeasureCommand : Command
     [
         CommandOption.Value("digest", "sha256:HEX", "the image manifest digest"),
         CommandOption.Value("compose", "FILE", "the rendered compose file, for the compose event"),
-        CommandOption.Value("event-name", "NAME", "name of the image event (default image-digest)"),
+        CommandOption.Value("event-name", "NAME", "name of the image event (default image-digest; NEAR MPC uses mpc-image-digest)"),
         CommandOption.Value("base", "HEX", "RTMR3 before the first event (default 48 zero bytes)"),
         CommandOption.Json,
     ];

@@ -24,7 +24,7 @@ public sealed class VerifyCommand : Command
         CommandOption.Value("base", "HEX", "register value before the first event (default zero)"),
         CommandOption.Value("approved-hashes", "FILE", "say whether and where the image digest is listed"),
         CommandOption.Value("compose", "FILE", "check the compose event against this rendered compose file"),
-        CommandOption.Value("event-name", "NAME", "name of the image event (default image-digest)"),
+        CommandOption.Value("event-name", "NAME", "name of the image event (default image-digest; NEAR MPC uses mpc-image-digest)"),
         CommandOption.Json,
     ];
 
