@@ -121,7 +121,7 @@ internal ref partial struct Parser
                 exponent = exponent[1..];
             CheckDigitGroups(exponent, 10, start, "float");
         }
-        Span<byte> clean = stackalloc byte[token.Length];
+        Span<byte> clean = token.Length <= 64 ? stackalloc byte[64] : new byte[token.Length];
         var length = 0;
         foreach (var b in token)
         {
@@ -147,7 +147,7 @@ internal ref partial struct Parser
         var day = reader.Expect('-') ? reader.Digits(2) : -1;
         if (year < 0 || month < 0 || day < 0)
             throw Error(start, "invalid date: expected YYYY-MM-DD");
-        if (month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(Math.Max(year, 1), month))
+        if (month is < 1 or > 12 || day < 1 || day > DaysInMonth(year, month))
             throw Error(start, $"invalid date: {year:D4}-{month:D2}-{day:D2} does not exist");
         if (reader.AtEnd)
             return new TomlDateTime(TomlDateTimeKind.LocalDate, year, month, day, 0, 0, 0, "", null);
@@ -175,6 +175,14 @@ internal ref partial struct Parser
             throw Error(start, "invalid date-time: unexpected characters after the offset");
         return new TomlDateTime(TomlDateTimeKind.OffsetDateTime, year, month, day, time.Hour, time.Minute, time.Second, time.Fraction, offset);
     }
+
+    /// <summary>Proleptic Gregorian, including year 0 (a leap year), which <see cref="DateTime"/> cannot represent.</summary>
+    private static int DaysInMonth(int year, int month) => month switch
+    {
+        2 => year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28,
+        4 or 6 or 9 or 11 => 30,
+        _ => 31,
+    };
 
     private (int Hour, int Minute, int Second, string Fraction) ReadTime(ref DateTimeReader reader, int start)
     {

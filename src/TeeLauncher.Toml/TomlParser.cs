@@ -5,7 +5,10 @@ namespace TeeLauncher.Toml;
 /// <summary>Parses TOML 1.0 from UTF-8 bytes or text into a <see cref="TomlTable"/> with positions.</summary>
 public static class TomlParser
 {
-    /// <summary>Arrays and inline tables nested deeper than this are refused, so no input can exhaust the stack.</summary>
+    /// <summary>
+    /// Tables and arrays nested deeper than this, each key segment counting as a level, are refused, so no input
+    /// can exhaust the stack of the parser or of code that walks the result.
+    /// </summary>
     public const int MaxDepth = 128;
 
     public static TomlTable Parse(ReadOnlySpan<byte> utf8, string? sourceName = null) => new Parser(utf8, sourceName).ParseDocument();
@@ -23,7 +26,11 @@ internal ref partial struct Parser
     private readonly List<List<KeySegment>> _segmentsByDepth = [];
     private readonly Utf8Buffer _text = new();
     private readonly KeyCache _keys = new();
+    private readonly ScratchPool<TomlTable.Entry> _entryScratch = new();
+    private readonly ScratchPool<TomlArray.Element> _itemScratch = new();
+    private readonly List<TomlTable> _filling = [];
     private TomlTable _current;
+    private int _sectionDepth;
     private int _pos;
     private int _line = 1;
     private int _lineStart;
@@ -65,11 +72,12 @@ internal ref partial struct Parser
                     ParseHeader();
                     break;
                 default:
-                    ParseKeyValue(_current, depth: 0);
+                    ParseKeyValue(_current, _sectionDepth);
                     break;
             }
             ExpectLineEnd();
         }
+        Seal(0, _filling.Count);
         return _root;
     }
 
@@ -225,10 +233,13 @@ internal ref partial struct Parser
         return _segmentsByDepth[depth];
     }
 
+    /// <summary>Parses <c>key = value</c> into <paramref name="table"/>, which is nested <paramref name="depth"/> levels deep.</summary>
     private void ParseKeyValue(TomlTable table, int depth)
     {
         var segments = SegmentsAt(depth);
         ParseKey(segments);
+        if (depth + segments.Count > TomlParser.MaxDepth)
+            throw ErrorAt(segments[TomlParser.MaxDepth - depth].At, TooDeep);
         if (Peek() != '=')
             throw Error(_pos, AtEnd || Peek() is '\n' or '\r'
                 ? $"expected '=' and a value after key '{segments[^1].Name}'"
@@ -237,7 +248,7 @@ internal ref partial struct Parser
         SkipWhitespace();
         var valueAt = Position(_pos);
         var last = segments[^1];
-        var value = ParseValue(depth);
+        var value = ParseValue(depth + segments.Count);
 
         var target = table;
         for (var i = 0; i < segments.Count - 1; i++)
@@ -253,7 +264,7 @@ internal ref partial struct Parser
     {
         if (!table.TryGetValue(segment.Name, out var existing))
         {
-            var created = new TomlTable(segment.At, TableOrigin.DottedKey, _section);
+            var created = NewTable(segment.At, TableOrigin.DottedKey);
             table.Add(segment.Name, created, segment.At, segment.At);
             return created;
         }
@@ -270,6 +281,7 @@ internal ref partial struct Parser
             case TableOrigin.Implied:
                 child.Origin = TableOrigin.DottedKey;
                 child.Section = _section;
+                child.Position = segment.At;
                 break;
         }
         return child;
@@ -283,6 +295,8 @@ internal ref partial struct Parser
         if (isArray)
             _pos++;
         ParseKey(_segments);
+        if (_segments.Count > TomlParser.MaxDepth)
+            throw ErrorAt(_segments[TomlParser.MaxDepth].At, TooDeep);
         if (Peek() != ']')
             throw Error(_pos, $"expected ']' to close the table header, found {Describe(_pos)}");
         _pos++;
@@ -293,19 +307,24 @@ internal ref partial struct Parser
             _pos++;
         }
         _section++;
+        _sectionDepth = _segments.Count;
+        var finished = _filling.Count;
 
         var table = _root;
         for (var i = 0; i < _segments.Count - 1; i++)
             table = DescendHeader(table, _segments[i]);
         var last = _segments[^1];
         _current = isArray ? AppendTableArrayElement(table, last, at) : DefineTable(table, last, at);
+
+        // The previous section's tables are sealed only now, as a header often adds a sub-table to one of them.
+        Seal(0, finished);
     }
 
     private TomlTable DescendHeader(TomlTable table, KeySegment segment)
     {
         if (!table.TryGetValue(segment.Name, out var existing))
         {
-            var created = new TomlTable(segment.At, TableOrigin.Implied);
+            var created = NewTable(segment.At, TableOrigin.Implied);
             table.Add(segment.Name, created, segment.At, segment.At);
             return created;
         }
@@ -322,7 +341,7 @@ internal ref partial struct Parser
     {
         if (!parent.TryGetValue(segment.Name, out var existing))
         {
-            var created = new TomlTable(at, TableOrigin.Header, _section);
+            var created = NewTable(at, TableOrigin.Header);
             parent.Add(segment.Name, created, segment.At, at);
             return created;
         }
@@ -354,9 +373,34 @@ internal ref partial struct Parser
             array = existing as TomlTableArray
                 ?? throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {KindOf(existing)}, so [[{segment.Name}]] cannot add to it");
         }
-        var element = new TomlTable(at, TableOrigin.Header, _section);
+        var element = NewTable(at, TableOrigin.Header);
         array.Add(element);
         return element;
+    }
+
+    /// <summary>Past this many tables being filled at once (a section of many dotted keys), new tables just grow.</summary>
+    private const int MaxFilling = 64;
+
+    /// <summary>
+    /// A new table that fills a scratch buffer until it is sealed: at the end of its inline table, or once the
+    /// header after its section has been read.
+    /// </summary>
+    private TomlTable NewTable(TomlPosition at, TableOrigin origin)
+    {
+        var table = new TomlTable(at, origin, _section);
+        if (_filling.Count < MaxFilling)
+        {
+            table.Borrow(_entryScratch.Rent());
+            _filling.Add(table);
+        }
+        return table;
+    }
+
+    private void Seal(int start, int count)
+    {
+        for (var i = start; i < start + count; i++)
+            _entryScratch.Return(_filling[i].Seal());
+        _filling.RemoveRange(start, count);
     }
 
     private static string KindOf(object value) => value switch
@@ -386,9 +430,9 @@ internal ref partial struct Parser
             case 'f':
                 return ParseKeyword("false"u8, False);
             case '[':
-                return ParseArray(depth + 1);
+                return ParseArray(depth);
             case '{':
-                return ParseInlineTable(depth + 1);
+                return ParseInlineTable(depth);
             case -1 or '\n' or '\r' or '#':
                 throw Error(_pos, "expected a value");
             default:
@@ -407,50 +451,45 @@ internal ref partial struct Parser
         return value;
     }
 
+    private static readonly string TooDeep = $"tables and arrays are nested deeper than {TomlParser.MaxDepth} levels";
+
     private TomlArray ParseArray(int depth)
     {
         if (depth > TomlParser.MaxDepth)
-            throw Error(_pos, $"arrays and inline tables are nested deeper than {TomlParser.MaxDepth} levels");
+            throw Error(_pos, TooDeep);
         var array = new TomlArray(Position(_pos));
+        array.Borrow(_itemScratch.Rent());
         _pos++;
-        while (true)
+        SkipWhitespaceCommentsAndNewlines();
+        while (Peek() != ']')
         {
+            var itemAt = Position(_pos);
+            array.Add(ParseValue(depth + 1), itemAt);
             SkipWhitespaceCommentsAndNewlines();
-            if (Peek() == ']')
+            if (Peek() == ',')
             {
                 _pos++;
-                return array;
+                SkipWhitespaceCommentsAndNewlines();
             }
-            var itemAt = Position(_pos);
-            array.Add(ParseValue(depth), itemAt);
-            SkipWhitespaceCommentsAndNewlines();
-            switch (Peek())
+            else if (Peek() != ']')
             {
-                case ',':
-                    _pos++;
-                    break;
-                case ']':
-                    _pos++;
-                    return array;
-                default:
-                    throw Error(_pos, AtEnd ? "unterminated array: expected ']'" : $"expected ',' or ']' in the array, found {Describe(_pos)}");
+                throw Error(_pos, AtEnd ? "unterminated array: expected ']'" : $"expected ',' or ']' in the array, found {Describe(_pos)}");
             }
         }
+        _pos++;
+        _itemScratch.Return(array.Seal());
+        return array;
     }
 
     private TomlTable ParseInlineTable(int depth)
     {
         if (depth > TomlParser.MaxDepth)
-            throw Error(_pos, $"arrays and inline tables are nested deeper than {TomlParser.MaxDepth} levels");
-        var table = new TomlTable(Position(_pos), TableOrigin.Inline, _section);
+            throw Error(_pos, TooDeep);
+        var filling = _filling.Count;
+        var table = NewTable(Position(_pos), TableOrigin.Inline);
         _pos++;
         SkipWhitespace();
-        if (Peek() == '}')
-        {
-            _pos++;
-            return table;
-        }
-        while (true)
+        while (Peek() != '}')
         {
             ParseKeyValue(table, depth);
             SkipWhitespace();
@@ -463,14 +502,16 @@ internal ref partial struct Parser
                         throw Error(_pos, "an inline table cannot end with a comma");
                     break;
                 case '}':
-                    _pos++;
-                    return table;
+                    break;
                 case '\n' or '\r':
                     throw Error(_pos, "an inline table must be written on one line");
                 default:
                     throw Error(_pos, AtEnd ? "unterminated inline table: expected '}'" : $"expected ',' or '}}' in the inline table, found {Describe(_pos)}");
             }
         }
+        _pos++;
+        Seal(filling, _filling.Count - filling);
+        return table;
     }
 
     // ---- errors and positions ----

@@ -12,7 +12,7 @@ public sealed class TomlTable : IReadOnlyDictionary<string, object>
     /// <summary>Small tables, the common case, are searched linearly; an index is built once a table grows.</summary>
     private const int IndexThreshold = 16;
 
-    private readonly List<Entry> _entries = new(4);
+    private ItemList<Entry> _entries;
     private Dictionary<string, int>? _index;
 
     internal TomlTable(TomlPosition position, TableOrigin origin, int section = 0)
@@ -32,9 +32,9 @@ public sealed class TomlTable : IReadOnlyDictionary<string, object>
 
     public int Count => _entries.Count;
 
-    public IEnumerable<string> Keys => _entries.Select(e => e.Key);
+    public IEnumerable<string> Keys => this.Select(e => e.Key);
 
-    public IEnumerable<object> Values => _entries.Select(e => e.Value);
+    public IEnumerable<object> Values => this.Select(e => e.Value);
 
     public object this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no key '{key}' in this table");
 
@@ -50,11 +50,18 @@ public sealed class TomlTable : IReadOnlyDictionary<string, object>
     /// <summary>Where the key is written (for a dotted key, its own segment).</summary>
     public TomlPosition KeyPosition(string key) => Find(key).KeyAt;
 
-    /// <summary>Where the value starts (for a table, where it is defined).</summary>
-    public TomlPosition ValuePosition(string key) => Find(key).ValueAt;
+    /// <summary>Where the value starts (for a table, where it is defined: see <see cref="Position"/>).</summary>
+    public TomlPosition ValuePosition(string key)
+    {
+        var entry = Find(key);
+        return entry.Value is TomlTable table ? table.Position : entry.ValueAt;
+    }
 
-    public IEnumerator<KeyValuePair<string, object>> GetEnumerator() =>
-        _entries.Select(e => new KeyValuePair<string, object>(e.Key, e.Value)).GetEnumerator();
+    public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+    {
+        for (var i = 0; i < _entries.Count; i++)
+            yield return new KeyValuePair<string, object>(_entries[i].Key, _entries[i].Value);
+    }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
@@ -73,13 +80,18 @@ public sealed class TomlTable : IReadOnlyDictionary<string, object>
         }
     }
 
+    internal void Borrow(Entry[] scratch) => _entries.Borrow(scratch);
+
+    internal Entry[] Seal() => _entries.Seal();
+
     private int IndexOf(string key)
     {
         if (_index is not null)
             return _index.TryGetValue(key, out var found) ? found : -1;
-        for (var i = 0; i < _entries.Count; i++)
+        var entries = _entries.AsSpan();
+        for (var i = 0; i < entries.Length; i++)
         {
-            if (string.Equals(_entries[i].Key, key, StringComparison.Ordinal))
+            if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
                 return i;
         }
         return -1;
@@ -88,7 +100,7 @@ public sealed class TomlTable : IReadOnlyDictionary<string, object>
     private Entry Find(string key) =>
         IndexOf(key) is var i and >= 0 ? _entries[i] : throw new KeyNotFoundException($"no key '{key}' in this table");
 
-    private readonly record struct Entry(string Key, object Value, TomlPosition KeyAt, TomlPosition ValueAt);
+    internal readonly record struct Entry(string Key, object Value, TomlPosition KeyAt, TomlPosition ValueAt);
 }
 
 /// <summary>How a table came to exist, which decides what may still add to it (TOML 1.0 redefinition rules).</summary>

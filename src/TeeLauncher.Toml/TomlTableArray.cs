@@ -3,7 +3,7 @@ namespace TeeLauncher.Toml;
 /// <summary>An array of tables, built by <c>[[name]]</c> headers.</summary>
 public sealed class TomlTableArray : IReadOnlyList<TomlTable>
 {
-    private readonly List<TomlTable> _tables = [];
+    private ItemList<TomlTable> _tables;
 
     internal TomlTableArray(TomlPosition position) => Position = position;
 
@@ -14,7 +14,11 @@ public sealed class TomlTableArray : IReadOnlyList<TomlTable>
 
     public TomlTable this[int index] => _tables[index];
 
-    public IEnumerator<TomlTable> GetEnumerator() => _tables.GetEnumerator();
+    public IEnumerator<TomlTable> GetEnumerator()
+    {
+        for (var i = 0; i < _tables.Count; i++)
+            yield return _tables[i];
+    }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 

@@ -75,10 +75,13 @@ public sealed class PositionTests
     }
 
     [Fact]
-    public void Deep_nesting_is_refused_instead_of_exhausting_the_stack()
+    public void A_table_named_by_a_later_header_is_positioned_at_that_header()
     {
-        var parse = () => TomlParser.Parse("a = " + new string('[', 100_000) + new string(']', 100_000));
+        var document = TomlParser.Parse("[a.b]\n[a]\nx = 1");
 
-        parse.Should().Throw<TomlException>().Which.Reason.Should().Contain("nested deeper than 128");
+        var table = (TomlTable)document["a"];
+        table.Position.Should().Be(new TomlPosition(2, 1));
+        document.ValuePosition("a").Should().Be(table.Position);
+        document.KeyPosition("a").Should().Be(new TomlPosition(1, 2));
     }
 }
