@@ -8,18 +8,44 @@ public sealed class EncryptedAuthTests
     private const string User = "ecies-bot";
     private const string Password = "only-in-ciphertext-7f3a";
 
-    [Fact]
-    public async Task Credentials_encrypted_by_eciesjs_decrypt_in_the_launcher_and_the_pull_works()
+    [Theory]
+    [InlineData("")]
+    [InlineData("0x")]
+    public async Task Credentials_encrypted_by_eciesjs_decrypt_in_the_launcher_and_the_pull_works(string prefix)
     {
         await using var setup = await Setup.CreateAsync("ecies");
         var encrypted = await Eciesjs.EncryptAsync(setup.PublicKey, $$"""{"username":"{{User}}","password":"{{Password}}"}""");
-        setup.Configure(encrypted);
+        setup.Configure(prefix + encrypted);
+        var logBefore = setup.Registry.Log.Length;
 
         var run = await setup.Deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
         (await Containers.OfProjectAsync(setup.Deployment.Config.Project)).Should().ContainSingle()
             .Which.Image.Should().Be($"{setup.Registry.Host}/{setup.Deployment.Repository}@{setup.Digest}");
+        setup.Registry.Log[logBefore..].Should().MatchRegex($"msg=\"authorized request\".*manifests/{setup.Digest}",
+            "the registry, which knows only {0}, authenticated the pull with the credentials inside the ciphertext", User);
+        run.Output.Should().NotContain(Password);
+    }
+
+    [Fact]
+    public async Task The_key_file_of_keygen_is_an_eciesjs_private_key_with_the_printed_public_key()
+    {
+        await using var setup = await Setup.CreateAsync("keyfile");
+
+        File.GetUnixFileMode(setup.KeyFile).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        setup.PublicKey.Should().MatchRegex("^04[0-9a-f]{128}$");
+        var fromEciesjs = (await ToolRun.RunAsync("node",
+            ["-e", "const {PrivateKey} = require('eciesjs'); process.stdout.write(PrivateKey.fromHex(require('fs').readFileSync(process.argv[1], 'utf8').trim()).publicKey.toHex(false))", setup.KeyFile],
+            environment: new Dictionary<string, string?> { ["NODE_PATH"] = TestEnvironment.NodeModules })).Succeeded("eciesjs PrivateKey.fromHex").Out;
+        fromEciesjs.Should().Be(setup.PublicKey, "eciesjs derives the same public key from the key file");
+        var pubkey = await LauncherProcess.RunAsync(["pubkey", "--key", setup.KeyFile]);
+        pubkey.ExitCode.Should().Be(0, pubkey.Error);
+        pubkey.Out.Trim().Should().Be(setup.PublicKey);
+        var again = await LauncherProcess.RunAsync(["keygen", "--out", setup.KeyFile]);
+        again.ExitCode.Should().Be(3, again.Error);
+        again.Error.Should().Contain("already exists");
+        (await LauncherProcess.RunAsync(["pubkey", "--key", setup.KeyFile])).Out.Trim().Should().Be(setup.PublicKey, "the key was not replaced");
     }
 
     [Fact]

@@ -16,7 +16,8 @@ public sealed class MirrorTests
     {
         await using var deployment = Deployment.Create("mirrors");
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
-        await using var emptyMirror = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
+        await using var emptyMirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
+        await using var emptyMirror = new RecordingProxy(emptyMirrorRegistry.Host);
         var downMirror = $"127.0.0.1:{RegistryServer.UnusedPort()}";
         var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(origin.Host, OriginUser, OriginPassword));
         deployment.Approve(digest);
@@ -30,12 +31,21 @@ public sealed class MirrorTests
 
         run.ExitCode.Should().Be(0, run.Error);
         run.Error.Should().Contain($"mirror {downMirror}").And.Contain($"mirror {emptyMirror.Host}").And.Contain($"origin {origin.Host}");
+        var down = run.Error.IndexOf($"from mirror {downMirror}", StringComparison.Ordinal);
+        var empty = run.Error.IndexOf($"from mirror {emptyMirror.Host}", StringComparison.Ordinal);
+        var pulled = run.Error.IndexOf($"from origin {origin.Host}", StringComparison.Ordinal);
+        down.Should().BeGreaterThanOrEqualTo(0, run.Error);
+        empty.Should().BeGreaterThan(down, "the mirrors are tried in their configured order: {0}", run.Error);
+        pulled.Should().BeGreaterThan(empty, "the origin comes last: {0}", run.Error);
         using var status = JsonDocument.Parse((await deployment.LauncherAsync("status", "--json")).Out);
         status.RootElement.GetProperty("pulled_from").GetString().Should().Contain(origin.Host);
         var skipped = status.RootElement.GetProperty("skipped_sources").EnumerateArray().Select(s => s.GetString()!).ToList();
         skipped.Should().HaveCount(2);
-        skipped[0].Should().Contain(downMirror);
+        skipped[0].Should().Contain(downMirror).And.Contain("network");
         skipped[1].Should().Contain(emptyMirror.Host).And.Contain("not found");
+        emptyMirror.Requests.Should().Contain($"GET /v2/{deployment.Repository}/manifests/{digest}", "the empty mirror was asked for the digest");
+        emptyMirror.BasicCredentials.Should().NotBeEmpty().And.OnlyContain(c => c == $"{MirrorUser}:{MirrorPassword}",
+            "the mirror is offered its own credentials and never the origin's");
         (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
             .Which.Image.Should().Be($"{origin.Host}/{deployment.Repository}@{digest}");
     }
@@ -45,29 +55,68 @@ public sealed class MirrorTests
     {
         await using var deployment = Deployment.Create("mirrorhit");
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
-        await using var mirror = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
+        await using var mirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
+        await using var mirror = new RecordingProxy(mirrorRegistry.Host);
         var digest = await Images.PushNewAsync(deployment.Repository, "v1",
-            new RegistryLogin(origin.Host, OriginUser, OriginPassword), new RegistryLogin(mirror.Host, MirrorUser, MirrorPassword));
+            new RegistryLogin(origin.Host, OriginUser, OriginPassword), new RegistryLogin(mirrorRegistry.Host, MirrorUser, MirrorPassword));
         deployment.Approve(digest);
         deployment.Config = deployment.Config with
         {
             Reference = $"{origin.Host}/{deployment.Repository}",
             Registries = Origin(deployment, origin.Host, mirror.Host) + Mirror(deployment, mirror.Host),
         };
-        var (originBefore, mirrorBefore) = (origin.Log.Length, mirror.Log.Length);
+        var (originBefore, mirrorBefore) = (origin.Log.Length, mirrorRegistry.Log.Length);
 
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
         (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
             .Which.Image.Should().Be($"{mirror.Host}/{deployment.Repository}@{digest}", "the rendered file names the reference actually pulled");
+        run.Error.Should().NotContain($"origin {origin.Host}");
         origin.Log[originBefore..].Should().NotContain("/manifests/", "the origin is not asked when a mirror serves");
-        var mirrorLog = mirror.Log[mirrorBefore..];
+        var mirrorLog = mirrorRegistry.Log[mirrorBefore..];
         mirrorLog.Should().Contain($"/v2/{deployment.Repository}/manifests/{digest}");
         mirrorLog.Should().MatchRegex($"msg=\"authorized request\".*manifests/{digest}",
             "the mirror, which knows only {0}, accepted the credentials of the pull", MirrorUser);
         mirrorLog.Should().NotContain("authentication failure", "no other credentials (the origin's) were offered to the mirror");
         mirrorLog.Should().NotContain(OriginUser);
+        mirror.BasicCredentials.Should().NotBeEmpty().And.OnlyContain(c => c == $"{MirrorUser}:{MirrorPassword}",
+            "every Authorization header that reached the mirror carries the mirror's own credentials");
+        string.Concat(mirror.Sent).Should().NotContain(OriginPassword).And.NotContain(OriginUser);
+    }
+
+    [Fact]
+    public async Task A_mirror_without_credentials_of_its_own_gets_none_refuses_and_the_origin_serves()
+    {
+        await using var deployment = Deployment.Create("mirrornocreds");
+        await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
+        await using var mirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
+        await using var mirror = new RecordingProxy(mirrorRegistry.Host);
+        var digest = await Images.PushNewAsync(deployment.Repository, "v1",
+            new RegistryLogin(origin.Host, OriginUser, OriginPassword), new RegistryLogin(mirrorRegistry.Host, MirrorUser, MirrorPassword));
+        deployment.Approve(digest);
+        // Only the origin has credentials: the launcher must not lend them to the mirror, which has the image.
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"{origin.Host}/{deployment.Repository}", Registries = Origin(deployment, origin.Host, mirror.Host),
+        };
+        var mirrorBefore = mirrorRegistry.Log.Length;
+
+        var run = await deployment.RunWithoutDockerConfigAsync("run");
+
+        run.ExitCode.Should().Be(0, run.Error);
+        run.Error.Should().Contain($"mirror {mirror.Host}").And.Contain($"origin {origin.Host}");
+        using var status = JsonDocument.Parse((await deployment.LauncherAsync("status", "--json")).Out);
+        status.RootElement.GetProperty("skipped_sources").EnumerateArray().Select(s => s.GetString()!).Should().ContainSingle()
+            .Which.Should().Contain(mirror.Host).And.Contain("authentication");
+        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+            .Which.Image.Should().Be($"{origin.Host}/{deployment.Repository}@{digest}");
+        mirror.Requests.Should().NotBeEmpty("the mirror was tried first");
+        mirror.AuthorizationHeaders.Should().BeEmpty("no credentials at all reached the mirror");
+        string.Concat(mirror.Sent).Should().NotContain(OriginPassword);
+        var mirrorLog = mirrorRegistry.Log[mirrorBefore..];
+        mirrorLog.Should().Contain("invalid authorization credential", "the mirror saw requests without credentials");
+        mirrorLog.Should().NotContain("error authenticating user").And.NotContain("authorized request");
     }
 
     private static string Origin(Deployment deployment, string host, params string[] mirrors) => $$"""

@@ -49,6 +49,10 @@ public sealed class PrivateRegistryTests
         run.ExitCode.Should().Be(5, run.Error);
         Attempts(run.Error).Should().Equal([1], "authentication failures are permanent: {0}", run.Error);
         run.Error.Should().Contain($"check the credentials configured for {registry.Host}");
+        registry.Log.Should().Contain($"error authenticating user \\\"{User}\\\"", "the registry saw the configured user with a wrong password");
+        run.Output.Should().NotContain("not-the-password", "a refused password is not printed either");
+        Directory.EnumerateDirectories(deployment.StateDir).Should().BeEmpty("the private docker config is deleted after a failed pull too");
+        File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
     }
 
     [Fact]
@@ -60,12 +64,14 @@ public sealed class PrivateRegistryTests
         deployment.Approve(digest);
         deployment.Config = deployment.Config with { Reference = $"{registry.Host}/{deployment.Repository}", Attempts = 3 };
 
-        var run = await deployment.LauncherAsync("run");
+        var run = await deployment.RunWithoutDockerConfigAsync("run");
 
         run.ExitCode.Should().Be(5, run.Error);
         Attempts(run.Error).Should().Equal([1]);
         run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Should()
             .Contain($"credentials are missing: no [[registry]] credentials are configured for {registry.Host}");
+        registry.Log.Should().Contain("invalid authorization credential", "the pull reached the registry without credentials")
+            .And.NotContain("error authenticating user");
     }
 
     [Fact]
@@ -81,13 +87,40 @@ public sealed class PrivateRegistryTests
             Reference = $"{registry.Host}/{deployment.Repository}",
             Registries = Credentials(registry.Host, User, deployment.SecretFile("password", Password)),
         };
+        var logBefore = registry.Log.Length;
 
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
         tokens.Requests.Should().Contain($"{User} repository:{deployment.Repository}:pull");
+        registry.Log[logBefore..].Should().MatchRegex($"msg=\"authorized request\".*manifests/{digest}",
+            "the registry accepted a token it verified with the key named by the token's kid");
         (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
             .Which.Image.Should().Be($"{registry.Host}/{deployment.Repository}@{digest}");
+    }
+
+    [Fact]
+    public async Task A_token_server_that_refuses_the_password_is_exit_5_after_one_attempt()
+    {
+        await using var deployment = Deployment.Create("tokenwrong");
+        using var tokens = new TokenServer(deployment.Directory, User, Password);
+        await using var registry = await RegistryServer.StartTokenAuthAsync(deployment.Directory, tokens);
+        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"{registry.Host}/{deployment.Repository}", Attempts = 3,
+            Registries = Credentials(registry.Host, User, deployment.SecretFile("password", "wrong-token-password")),
+        };
+        var requestsBefore = tokens.Requests.Count;
+
+        var run = await deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(5, run.Error);
+        Attempts(run.Error).Should().Equal([1], "a refused token is permanent: {0}", run.Error);
+        run.Error.Should().Contain($"check the credentials configured for {registry.Host}");
+        tokens.Requests.Skip(requestsBefore).Should().NotBeEmpty().And.OnlyContain(r => r == "refused");
+        run.Output.Should().NotContain("wrong-token-password");
     }
 
     internal static string Credentials(string host, string user, string passwordFile) => $"""

@@ -45,4 +45,73 @@ public sealed class SecretsTests
         Directory.EnumerateDirectories(deployment.StateDir).Should().BeEmpty("the private docker config of the pull is deleted");
         (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle();
     }
+
+    [Fact]
+    public async Task The_private_docker_config_of_a_pull_is_owner_only_holds_one_host_and_is_gone_after_SIGTERM()
+    {
+        await using var deployment = Deployment.Create("sigterm");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        // A registry that accepts connections and never answers: the pull hangs with its credentials folder in place.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var host = $"127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}";
+        var other = $"127.0.0.1:{RegistryServer.UnusedPort()}";
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"{host}/{deployment.Repository}", AttemptTimeout = "60s",
+            Registries = PrivateRegistryTests.Credentials(host, User, deployment.SecretFile("password", Password))
+                + PrivateRegistryTests.Credentials(other, "other-bot", deployment.SecretFile("other-password", "other-password-5e2a")),
+        };
+        File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
+        await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]);
+
+        var folder = await CredentialsFolderAsync(deployment.StateDir, TimeSpan.FromSeconds(20));
+        File.GetUnixFileMode(folder).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.EnumerateFileSystemEntries(folder).Select(Path.GetFileName).Should().Equal("config.json");
+        var configFile = Path.Combine(folder, "config.json");
+        File.GetUnixFileMode(configFile).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using (var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(configFile)))
+        {
+            config.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal("auths");
+            var auths = config.RootElement.GetProperty("auths").EnumerateObject().ToList();
+            auths.Select(a => a.Name).Should().Equal([host], "only the entry of the host being pulled from");
+            auths[0].Value.GetProperty("auth").GetString().Should().Be(Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+        }
+
+        await launcher.SignalAsync("TERM");
+        var stopped = await launcher.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Directory.Exists(folder).Should().BeFalse("a stopped pull deletes its credentials folder: {0}", stopped.Error);
+        Directory.EnumerateDirectories(deployment.StateDir).Should().BeEmpty();
+        stopped.Output.Should().NotContain(Password);
+        File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
+    }
+
+    private static async Task<string> CredentialsFolderAsync(string stateDir, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (Directory.Exists(stateDir) && Directory.EnumerateDirectories(stateDir, "docker-config-*").FirstOrDefault() is { } folder
+                && Complete(Path.Combine(folder, "config.json")))
+                return folder;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"no credentials folder appeared in {stateDir} within {timeout}");
+    }
+
+    /// <summary>True once the launcher has finished writing the file (it parses as JSON).</summary>
+    private static bool Complete(string configFile)
+    {
+        try
+        {
+            using var _ = System.Text.Json.JsonDocument.Parse(File.ReadAllText(configFile));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
 }

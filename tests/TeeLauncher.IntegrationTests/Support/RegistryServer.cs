@@ -88,7 +88,7 @@ public sealed class RegistryServer : IAsyncDisposable
 
     private static async Task<string> HtpasswdAsync(string directory, string user, string password)
     {
-        var file = Path.Combine(directory, $"htpasswd-{user}");
+        var file = Path.Combine(directory, $"htpasswd-{user}-{Guid.NewGuid():N}");
         var line = (await ToolRun.RunAsync("htpasswd", ["-Bbn", user, password])).Succeeded("htpasswd").Out;
         File.WriteAllText(file, line);
         return $"""
