@@ -16,21 +16,19 @@ public sealed record MeasuredEvent(RuntimeEvent Event, string DigestHex, bool Ex
 /// </summary>
 public sealed class Measurer
 {
-    private const string BootIdFile = "/proc/sys/kernel/random/boot_id";
-
     private readonly string _recordFile;
     private readonly EventLog _log;
     private readonly ILogger _logger;
-    private readonly string _bootId;
+    private readonly BootIdentity _boot;
     private BootRecord? _record;
     private string? _digest;
 
-    public Measurer(MeasurementSettings settings, string stateDir, ILogger logger, IMeasurementBackend? backend = null, string? bootId = null)
+    public Measurer(MeasurementSettings settings, string stateDir, ILogger logger, IMeasurementBackend? backend = null, BootIdentity? boot = null)
     {
         _recordFile = Path.Combine(stateDir, "measured.json");
         _log = new EventLog(settings.EventLog);
         _logger = logger;
-        _bootId = bootId ?? (File.Exists(BootIdFile) ? File.ReadAllText(BootIdFile).Trim() : "unknown");
+        _boot = boot ?? BootIdentity.Current();
         Backend = backend ?? CreateBackend(settings);
     }
 
@@ -77,7 +75,7 @@ public sealed class Measurer
     {
         var digest = _digest ?? throw new InvalidOperationException("PrepareAsync must run before MeasureAsync");
         var entries = events.Select(e => EventLogEntry.For(e, Backend.RegisterIndex)).ToList();
-        var record = _record ?? new BootRecord(_bootId, digest, Backend.Name, _log.Path, [], null);
+        var record = _record ?? new BootRecord(_boot.Id, digest, Backend.Name, _log.Path, [], null);
         for (var i = 0; i < record.Extended.Count; i++)
         {
             if (i >= entries.Count || record.Extended[i] != entries[i])
@@ -108,11 +106,19 @@ public sealed class Measurer
         return measured;
     }
 
-    /// <summary>The register starts from zero at boot, so the log does too; an earlier boot's log is kept beside it.</summary>
+    /// <summary>
+    /// The register starts from zero at boot, so the log does too; an earlier boot's log is kept beside it. A log
+    /// written during this boot without this boot's record means the record was lost: the register may already
+    /// hold its events, so nothing may be measured on top of it.
+    /// </summary>
     private void StartLogForThisBoot()
     {
         if (!File.Exists(_log.Path))
             return;
+        if (File.GetLastWriteTimeUtc(_log.Path) >= _boot.StartedAt.UtcDateTime && _log.Read().Count > 0)
+            throw new MeasurementException(
+                $"event log {_log.Path} was written during this boot but this boot's record {_recordFile} is missing: " +
+                "log and register may disagree; reboot to measure afresh");
         var previous = _log.Path + ".previous-boot";
         File.Move(_log.Path, previous, overwrite: true);
         _logger.LogInformation("Moved the event log of an earlier boot to {Previous}", previous);
@@ -131,7 +137,7 @@ public sealed class Measurer
         {
             throw new MeasurementException($"this boot's measurement record {_recordFile} is damaged ({e.Message}); reboot to measure afresh");
         }
-        if (record is not null && record.BootId != _bootId)
+        if (record is not null && record.BootId != _boot.Id)
         {
             _logger.LogWarning("State directory holds the measurement record of an earlier boot ({BootId}); it should be on tmpfs", record.BootId);
             return null;

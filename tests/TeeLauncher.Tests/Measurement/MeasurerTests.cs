@@ -79,24 +79,39 @@ public sealed class MeasurerTests : IDisposable
         await MeasureAsync(new RecordingBackend(this), Digests.A);
         var nextBoot = new RecordingBackend(this);
 
-        await MeasureAsync(nextBoot, Digests.B, bootId: "next-boot");
+        await MeasureAsync(nextBoot, Digests.B, new BootIdentity("next-boot", DateTimeOffset.UtcNow.AddMinutes(1)));
 
         nextBoot.Extended.Should().HaveCount(2);
         File.ReadAllLines(LogPath).Should().HaveCount(2);
         File.ReadAllLines(LogPath + ".previous-boot").Should().HaveCount(2);
     }
 
+    [Fact]
+    public async Task A_log_of_this_boot_whose_record_was_deleted_is_refused()
+    {
+        await MeasureAsync(new RecordingBackend(this), Digests.A);
+        File.Delete(_dir.Combine("measured.json"));
+        var backend = new RecordingBackend(this);
+
+        var prepare = () => NewMeasurer(backend).PrepareAsync(Digests.A, CancellationToken.None);
+
+        (await prepare.Should().ThrowAsync<MeasurementException>()).Which.Message.Should().Contain("record").And.Contain("is missing");
+        backend.Extended.Should().BeEmpty();
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private string LogPath => _dir.Combine("events.jsonl");
 
-    private Measurer NewMeasurer(IMeasurementBackend backend, string bootId = "this-boot") =>
-        new(new MeasurementSettings(MeasurementBackendKind.Dstack, "image-digest", true, LogPath, "", "", 14, ""),
-            _dir.Path, NullLogger.Instance, backend, bootId);
+    private static readonly BootIdentity ThisBoot = new("this-boot", DateTimeOffset.UtcNow.AddHours(-1));
 
-    private async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IMeasurementBackend backend, ImageDigest digest, string bootId = "this-boot")
+    private Measurer NewMeasurer(IMeasurementBackend backend, BootIdentity? boot = null) =>
+        new(new MeasurementSettings(MeasurementBackendKind.Dstack, "image-digest", true, LogPath, "", "", 14, ""),
+            _dir.Path, NullLogger.Instance, backend, boot ?? ThisBoot);
+
+    private async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IMeasurementBackend backend, ImageDigest digest, BootIdentity? boot = null)
     {
-        var measurer = NewMeasurer(backend, bootId);
+        var measurer = NewMeasurer(backend, boot);
         await measurer.PrepareAsync(digest, CancellationToken.None);
         return await measurer.MeasureAsync(Events(digest), CancellationToken.None);
     }
