@@ -269,7 +269,7 @@ internal ref partial struct Parser
             return created;
         }
         if (existing is not TomlTable child)
-            throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {KindOf(existing)}, so it cannot hold dotted keys");
+            throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {TomlTypes.Describe(existing)}, so it cannot hold dotted keys");
         switch (child.Origin)
         {
             case TableOrigin.Inline:
@@ -333,7 +333,7 @@ internal ref partial struct Parser
             TomlTable { Origin: TableOrigin.Inline } => throw ErrorAt(segment.At, $"inline table '{segment.Name}' cannot be extended after it is written"),
             TomlTable child => child,
             TomlTableArray array => array.Last,
-            _ => throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {KindOf(existing)}, not a table"),
+            _ => throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {TomlTypes.Describe(existing)}, not a table"),
         };
     }
 
@@ -356,7 +356,7 @@ internal ref partial struct Parser
             TomlTable { Origin: TableOrigin.Header } => $"table '{segment.Name}' is defined twice",
             TomlTable { Origin: TableOrigin.DottedKey } => $"table '{segment.Name}' is already defined by dotted keys",
             TomlTable => $"table '{segment.Name}' is already defined as an inline table",
-            _ => $"key '{segment.Name}' is already defined as {KindOf(existing)}, not a table",
+            _ => $"key '{segment.Name}' is already defined as {TomlTypes.Describe(existing)}, not a table",
         });
     }
 
@@ -371,7 +371,7 @@ internal ref partial struct Parser
         else
         {
             array = existing as TomlTableArray
-                ?? throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {KindOf(existing)}, so [[{segment.Name}]] cannot add to it");
+                ?? throw ErrorAt(segment.At, $"key '{segment.Name}' is already defined as {TomlTypes.Describe(existing)}, so [[{segment.Name}]] cannot add to it");
         }
         var element = NewTable(at, TableOrigin.Header);
         array.Add(element);
@@ -402,18 +402,6 @@ internal ref partial struct Parser
             _entryScratch.Return(_filling[i].Seal());
         _filling.RemoveRange(start, count);
     }
-
-    private static string KindOf(object value) => value switch
-    {
-        string => "a string",
-        long => "an integer",
-        double => "a float",
-        bool => "a boolean",
-        TomlDateTime => "a date-time",
-        TomlArray => "an array",
-        TomlTableArray => "an array of tables",
-        _ => "a table",
-    };
 
     // ---- values ----
 

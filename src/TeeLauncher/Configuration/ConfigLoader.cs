@@ -269,7 +269,7 @@ public static partial class ConfigLoader
             else if (name == "TEE_LAUNCHER_IMAGE")
                 section.ProblemAt(at, "compose.env must not set TEE_LAUNCHER_IMAGE: the launcher sets it to the measured image");
             else if (value is not string text)
-                section.ProblemAt(table.ValuePosition(name), $"compose.env.{name} must be a string, found {TableReader.TypeName(value)}");
+                section.ProblemAt(table.ValuePosition(name), $"compose.env.{name} must be a string, found {TomlTypes.Describe(value)}");
             else if (text.Any(char.IsControl))
                 section.ProblemAt(table.ValuePosition(name), $"compose.env.{name} must not contain control characters");
             else if (System.Text.Encoding.UTF8.GetByteCount(text) > MaxEnvValueBytes)

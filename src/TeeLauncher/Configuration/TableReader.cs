@@ -81,7 +81,7 @@ internal sealed class TableReader
             if (array[i] is string item)
                 items.Add(item);
             else
-                _context.AddAt(array.ItemPosition(i), $"{Key(key)}[{i}] must be a string, found {TypeName(array[i])}");
+                _context.AddAt(array.ItemPosition(i), $"{Key(key)}[{i}] must be a string, found {TomlTypes.Describe(array[i])}");
         }
         return items;
     }
@@ -97,22 +97,9 @@ internal sealed class TableReader
         _context.Remember(Key(key), _table.ValuePosition(key));
         if (value is T typed)
             return typed;
-        Problem(key, $"{Key(key)} must be {expected}, found {TypeName(value)}");
+        Problem(key, $"{Key(key)} must be {expected}, found {TomlTypes.Describe(value)}");
         return default;
     }
-
-    internal static string TypeName(object value) => value switch
-    {
-        string => "a string",
-        long => "an integer",
-        double => "a float",
-        bool => "a boolean",
-        TomlDateTime => "a date-time",
-        TomlArray => "an array",
-        TomlTableArray => "an array of tables",
-        TomlTable => "a table",
-        _ => value.GetType().Name,
-    };
 }
 
 /// <summary>Problems and key positions gathered while reading one config file.</summary>
