@@ -13,4 +13,7 @@ public sealed record CommandOption(string Name, string? ValueName, string Help)
         Value("config", "PATH", "launcher config (default $TEE_LAUNCHER_CONFIG or /etc/tee-launcher/launcher.toml)");
 
     public static readonly CommandOption Json = Flag("json", "machine-readable output");
+
+    public static readonly CommandOption EventName =
+        Value("event-name", "NAME", "name of the image event (default image-digest; NEAR MPC uses mpc-image-digest)");
 }

@@ -7,16 +7,8 @@ public static class HexArgument
 {
     public static byte[] Parse(string option, string text, params int[] lengths)
     {
-        var hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : text;
-        byte[] bytes;
-        try
-        {
-            bytes = Convert.FromHexString(hex);
-        }
-        catch (FormatException)
-        {
+        if (!Hex.TryDecode(Hex.WithoutPrefix(text), out var bytes))
             throw new UsageException($"--{option} '{text}' is not hex");
-        }
         return lengths.Contains(bytes.Length)
             ? bytes
             : throw new UsageException($"--{option} is {bytes.Length} bytes; expected {string.Join(" or ", lengths.Select(l => $"{l} bytes ({l * 2} hex digits)"))}");

@@ -13,8 +13,6 @@ public sealed record MeasureReport(IReadOnlyList<MeasuredPrediction> Events, str
 
 public sealed class MeasureCommand : Command
 {
-    public const string DefaultEventName = "image-digest";
-
     public override string Name => "measure";
 
     public override string Purpose => "print the events the launcher would emit for a digest and the RTMR3 value they give";
@@ -25,7 +23,7 @@ public sealed class MeasureCommand : Command
     [
         CommandOption.Value("digest", "sha256:HEX", "the image manifest digest"),
         CommandOption.Value("compose", "FILE", "the rendered compose file, for the compose event"),
-        CommandOption.Value("event-name", "NAME", "name of the image event (default image-digest; NEAR MPC uses mpc-image-digest)"),
+        CommandOption.EventName,
         CommandOption.Value("base", "HEX", "RTMR3 before the first event (default 48 zero bytes)"),
         CommandOption.Json,
     ];
@@ -35,7 +33,7 @@ public sealed class MeasureCommand : Command
         var text = arguments.Required("digest");
         if (!ImageDigest.TryParse(text, out var digest))
             throw new UsageException($"--digest: {ImageDigest.Describe(text)}");
-        var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value("event-name") ?? DefaultEventName, digest) };
+        var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value(CommandOption.EventName.Name) ?? RuntimeEvent.DefaultImageEventName, digest) };
         if (arguments.Value("compose") is { } compose)
             events.Add(RuntimeEvent.ForCompose(InputFile.Read(compose, "compose file")));
         var start = arguments.Value("base") is { } hex ? HexArgument.Parse("base", hex, 48) : new byte[48];

@@ -24,7 +24,7 @@ public sealed class VerifyCommand : Command
         CommandOption.Value("base", "HEX", "register value before the first event (default zero)"),
         CommandOption.Value("approved-hashes", "FILE", "say whether and where the image digest is listed"),
         CommandOption.Value("compose", "FILE", "check the compose event against this rendered compose file"),
-        CommandOption.Value("event-name", "NAME", "name of the image event (default image-digest; NEAR MPC uses mpc-image-digest)"),
+        CommandOption.EventName,
         CommandOption.Json,
     ];
 
@@ -61,7 +61,7 @@ public sealed class VerifyCommand : Command
             ? int.TryParse(index, out var n) && n is >= 0 and <= 23 ? n : throw new UsageException($"--pcr-index '{index}' is not a PCR index from 0 to 23")
             : null;
         return new VerifyRequest(
-            arguments.Value("event-name") ?? MeasureCommand.DefaultEventName,
+            arguments.Value(CommandOption.EventName.Name) ?? RuntimeEvent.DefaultImageEventName,
             register,
             expected,
             source,

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
+using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
 using TeeLauncher.Toml;
 
@@ -214,7 +215,7 @@ public static partial class ConfigLoader
         if (backend == MeasurementBackendKind.None && launcher.Platform == Platform.Tee)
             section.Problem("backend", "measurement.backend \"none\" is allowed only with launcher.platform = \"dev\": a TEE boot must be measured");
 
-        var eventName = section.String("event_name", "image-digest");
+        var eventName = section.String("event_name", RuntimeEvent.DefaultImageEventName);
         if (eventName.Length == 0 || eventName.Length > 128 || eventName.Contains(':') || eventName.Any(char.IsControl))
             section.Problem("event_name", "measurement.event_name must be 1 to 128 characters without ':' or control characters");
 

@@ -161,17 +161,11 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
 
         private byte[] Hex(string hex, int? length, string what, int line)
         {
-            try
-            {
-                var bytes = Convert.FromHexString(hex.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? hex[2..] : hex);
-                if (length is { } expected && bytes.Length != expected)
-                    throw Problem(line, $"{what} must be {expected} bytes ({expected * 2} hex digits), found {bytes.Length}");
-                return bytes;
-            }
-            catch (FormatException)
-            {
+            if (!TeeLauncher.Hex.TryDecode(TeeLauncher.Hex.WithoutPrefix(hex), out var bytes))
                 throw Problem(line, $"{what} is not hex");
-            }
+            if (length is { } expected && bytes.Length != expected)
+                throw Problem(line, $"{what} must be {expected} bytes ({expected * 2} hex digits), found {bytes.Length}");
+            return bytes;
         }
 
         private byte[] QuoteRtmr3(string hex)

@@ -11,6 +11,9 @@ public sealed record RuntimeEvent(string Name, byte[] Payload)
     public const uint EventType = 0x08000001;
     public const string ComposeEventName = "launcher-compose-hash";
 
+    /// <summary>The image event's name unless measurement.event_name says otherwise.</summary>
+    public const string DefaultImageEventName = "image-digest";
+
     public static RuntimeEvent ForImage(string eventName, ImageDigest digest) => new(eventName, digest.ToBytes());
 
     public static RuntimeEvent ForCompose(ReadOnlySpan<byte> renderedCompose) =>

@@ -118,7 +118,7 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
 
         var measure = await RunAsync("measure", "--digest", Digests.D.ToString(), "--base", Convert.ToHexStringLower(start), "--json");
 
-        var expected = Replay(start, [RuntimeEvent.ForImage(MeasureCommand.DefaultEventName, Digests.D).Digest()], SHA384.HashData);
+        var expected = Replay(start, [RuntimeEvent.ForImage(RuntimeEvent.DefaultImageEventName, Digests.D).Digest()], SHA384.HashData);
         JsonDocument.Parse(measure.Out).RootElement.GetProperty("rtmr3").GetString().Should().Be(Convert.ToHexStringLower(expected));
     }
 

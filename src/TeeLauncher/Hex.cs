@@ -1,7 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace TeeLauncher.Registries;
+namespace TeeLauncher;
 
+/// <summary>Hex as operators and auditors write it: digits in either case, an optional <c>0x</c>.</summary>
 internal static class Hex
 {
     public static string WithoutPrefix(string text) =>
