@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using TeeLauncher.IntegrationTests.Support;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
@@ -24,7 +23,7 @@ public sealed class PullFailureTests
         clock.Stop();
 
         run.ExitCode.Should().Be(6, run.Error);
-        Attempts(run.Error).Should().Equal([1, 2, 3], run.Error);
+        LauncherLog.PullAttempts(run.Error).Should().Equal([1, 2, 3], run.Error);
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(40));
         File.Exists(deployment.EventLog).Should().BeFalse();
         (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty();
@@ -42,7 +41,7 @@ public sealed class PullFailureTests
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(5, run.Error);
-        Attempts(run.Error).Should().Equal([1], "a missing manifest is permanent: {0}", run.Error);
+        LauncherLog.PullAttempts(run.Error).Should().Equal([1], "a missing manifest is permanent: {0}", run.Error);
         run.Error.Should().MatchRegex("manifest unknown|not found");
         File.Exists(deployment.EventLog).Should().BeFalse();
     }
@@ -70,10 +69,7 @@ public sealed class PullFailureTests
         run.ExitCode.Should().Be(6, run.Error);
         run.Error.Should().Contain("timed out after 3s").And.Contain("did not finish within pull.deadline 8s");
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "the deadline bounds the whole pull phase");
-        Attempts(run.Error).Count().Should().BeLessThan(10, "the deadline ends the attempts before they run out");
+        LauncherLog.PullAttempts(run.Error).Count().Should().BeLessThan(10, "the deadline ends the attempts before they run out");
         File.Exists(deployment.EventLog).Should().BeFalse();
     }
-
-    private static IEnumerable<int> Attempts(string log) =>
-        Regex.Matches(log, @"Pull attempt (\d+) from").Select(m => int.Parse(m.Groups[1].Value)).Distinct();
 }

@@ -113,8 +113,7 @@ public sealed class EncryptedAuthTests
         {
             var deployment = Deployment.Create(name);
             var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
-            var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
-            deployment.Approve(digest);
+            var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
             var keyFile = Path.Combine(deployment.Directory, "registry.key");
             var keygen = await LauncherProcess.RunAsync(["keygen", "--out", keyFile]);
             keygen.ExitCode.Should().Be(0, keygen.Error);
@@ -124,7 +123,6 @@ public sealed class EncryptedAuthTests
         public void Configure(string encryptedAuth) =>
             Deployment.Config = Deployment.Config with
             {
-                Reference = $"{Registry.Host}/{Deployment.Repository}",
                 LauncherExtra = $"credentials_key_file = \"{KeyFile}\"\n",
                 Registries = $"[[registry]]\nhost = \"{Registry.Host}\"\nencrypted_auth = \"{encryptedAuth}\"\n",
             };

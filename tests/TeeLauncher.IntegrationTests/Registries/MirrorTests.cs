@@ -19,11 +19,9 @@ public sealed class MirrorTests
         await using var emptyMirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var emptyMirror = new RecordingProxy(emptyMirrorRegistry.Host);
         var downMirror = $"127.0.0.1:{RegistryServer.UnusedPort()}";
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(origin.Host, OriginUser, OriginPassword));
-        deployment.Approve(digest);
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(origin.Host, OriginUser, OriginPassword));
         deployment.Config = deployment.Config with
         {
-            Reference = $"{origin.Host}/{deployment.Repository}",
             Registries = Origin(deployment, origin.Host, downMirror, emptyMirror.Host) + Mirror(deployment, emptyMirror.Host),
         };
 
@@ -57,12 +55,9 @@ public sealed class MirrorTests
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
         await using var mirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var mirror = new RecordingProxy(mirrorRegistry.Host);
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1",
-            new RegistryLogin(origin.Host, OriginUser, OriginPassword), new RegistryLogin(mirrorRegistry.Host, MirrorUser, MirrorPassword));
-        deployment.Approve(digest);
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(origin.Host, OriginUser, OriginPassword), new RegistryLogin(mirrorRegistry.Host, MirrorUser, MirrorPassword));
         deployment.Config = deployment.Config with
         {
-            Reference = $"{origin.Host}/{deployment.Repository}",
             Registries = Origin(deployment, origin.Host, mirror.Host) + Mirror(deployment, mirror.Host),
         };
         var (originBefore, mirrorBefore) = (origin.Log.Length, mirrorRegistry.Log.Length);
@@ -92,13 +87,11 @@ public sealed class MirrorTests
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
         await using var mirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var mirror = new RecordingProxy(mirrorRegistry.Host);
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1",
-            new RegistryLogin(origin.Host, OriginUser, OriginPassword), new RegistryLogin(mirrorRegistry.Host, MirrorUser, MirrorPassword));
-        deployment.Approve(digest);
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(origin.Host, OriginUser, OriginPassword), new RegistryLogin(mirrorRegistry.Host, MirrorUser, MirrorPassword));
         // Only the origin has credentials: the launcher must not lend them to the mirror, which has the image.
         deployment.Config = deployment.Config with
         {
-            Reference = $"{origin.Host}/{deployment.Repository}", Registries = Origin(deployment, origin.Host, mirror.Host),
+            Registries = Origin(deployment, origin.Host, mirror.Host),
         };
         var mirrorBefore = mirrorRegistry.Log.Length;
 

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using TeeLauncher.IntegrationTests.Support;
 
 namespace TeeLauncher.IntegrationTests.Registries;
@@ -14,11 +13,9 @@ public sealed class PrivateRegistryTests
     {
         await using var deployment = Deployment.Create("htpasswd");
         await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
-        deployment.Approve(digest);
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with
         {
-            Reference = $"{registry.Host}/{deployment.Repository}",
             Registries = Credentials(registry.Host, User, deployment.SecretFile("password", Password)),
         };
         var logBefore = registry.Log.Length;
@@ -36,18 +33,17 @@ public sealed class PrivateRegistryTests
     {
         await using var deployment = Deployment.Create("wrongpw");
         await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
-        deployment.Approve(digest);
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with
         {
-            Reference = $"{registry.Host}/{deployment.Repository}", Attempts = 4,
+            Attempts = 4,
             Registries = Credentials(registry.Host, User, deployment.SecretFile("password", "not-the-password")),
         };
 
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(5, run.Error);
-        Attempts(run.Error).Should().Equal([1], "authentication failures are permanent: {0}", run.Error);
+        LauncherLog.PullAttempts(run.Error).Should().Equal([1], "authentication failures are permanent: {0}", run.Error);
         run.Error.Should().Contain($"check the credentials configured for {registry.Host}");
         registry.Log.Should().Contain($"error authenticating user \\\"{User}\\\"", "the registry saw the configured user with a wrong password");
         run.Output.Should().NotContain("not-the-password", "a refused password is not printed either");
@@ -60,14 +56,13 @@ public sealed class PrivateRegistryTests
     {
         await using var deployment = Deployment.Create("nocreds");
         await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
-        deployment.Approve(digest);
-        deployment.Config = deployment.Config with { Reference = $"{registry.Host}/{deployment.Repository}", Attempts = 3 };
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
+        deployment.Config = deployment.Config with { Attempts = 3 };
 
         var run = await deployment.RunWithoutDockerConfigAsync("run");
 
         run.ExitCode.Should().Be(5, run.Error);
-        Attempts(run.Error).Should().Equal([1]);
+        LauncherLog.PullAttempts(run.Error).Should().Equal([1]);
         run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Should()
             .Contain($"credentials are missing: no [[registry]] credentials are configured for {registry.Host}");
         registry.Log.Should().Contain("invalid authorization credential", "the pull reached the registry without credentials")
@@ -80,11 +75,9 @@ public sealed class PrivateRegistryTests
         await using var deployment = Deployment.Create("token");
         using var tokens = new TokenServer(deployment.Directory, User, Password);
         await using var registry = await RegistryServer.StartTokenAuthAsync(deployment.Directory, tokens);
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
-        deployment.Approve(digest);
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with
         {
-            Reference = $"{registry.Host}/{deployment.Repository}",
             Registries = Credentials(registry.Host, User, deployment.SecretFile("password", Password)),
         };
         var logBefore = registry.Log.Length;
@@ -105,11 +98,10 @@ public sealed class PrivateRegistryTests
         await using var deployment = Deployment.Create("tokenwrong");
         using var tokens = new TokenServer(deployment.Directory, User, Password);
         await using var registry = await RegistryServer.StartTokenAuthAsync(deployment.Directory, tokens);
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
-        deployment.Approve(digest);
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with
         {
-            Reference = $"{registry.Host}/{deployment.Repository}", Attempts = 3,
+            Attempts = 3,
             Registries = Credentials(registry.Host, User, deployment.SecretFile("password", "wrong-token-password")),
         };
         var requestsBefore = tokens.Requests.Count;
@@ -117,7 +109,7 @@ public sealed class PrivateRegistryTests
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(5, run.Error);
-        Attempts(run.Error).Should().Equal([1], "a refused token is permanent: {0}", run.Error);
+        LauncherLog.PullAttempts(run.Error).Should().Equal([1], "a refused token is permanent: {0}", run.Error);
         run.Error.Should().Contain($"check the credentials configured for {registry.Host}");
         tokens.Requests.Skip(requestsBefore).Should().NotBeEmpty().And.OnlyContain(r => r == "refused");
         run.Output.Should().NotContain("wrong-token-password");
@@ -130,7 +122,4 @@ public sealed class PrivateRegistryTests
         password_file = "{passwordFile}"
 
         """;
-
-    internal static IEnumerable<int> Attempts(string log) =>
-        Regex.Matches(log, @"Pull attempt (\d+) from").Select(m => int.Parse(m.Groups[1].Value)).Distinct();
 }

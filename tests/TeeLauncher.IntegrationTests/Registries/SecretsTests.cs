@@ -14,11 +14,9 @@ public sealed class SecretsTests
     {
         await using var deployment = Deployment.Create("secrets");
         await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
-        var digest = await Images.PushNewAsync(deployment.Repository, "v1", new RegistryLogin(registry.Host, User, Password));
-        deployment.Approve(digest);
+        var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with
         {
-            Reference = $"{registry.Host}/{deployment.Repository}",
             Registries = PrivateRegistryTests.Credentials(registry.Host, User, deployment.SecretFile("password", Password)),
         };
 

@@ -51,6 +51,18 @@ public sealed class Deployment : IAsyncDisposable
 
     public Task<string> PushImageAsync(string tag = "latest") => Images.PushNewAsync(TestEnvironment.Registry, Repository, tag);
 
+    /// <summary>
+    /// Pushes a new image to <paramref name="origin"/> (and the same image to <paramref name="mirrors"/>), approves
+    /// its digest and points image.reference at the origin.
+    /// </summary>
+    public async Task<string> PushApprovedAsync(RegistryLogin origin, params RegistryLogin[] mirrors)
+    {
+        var digest = await Images.PushNewAsync(Repository, "v1", [origin, .. mirrors]);
+        Approve(digest);
+        Config = Config with { Reference = $"{origin.Host}/{Repository}" };
+        return digest;
+    }
+
     public void WriteTemplate(string template) => File.WriteAllText(Config.ComposeFile, template);
 
     public void Approve(params string[] digests) =>

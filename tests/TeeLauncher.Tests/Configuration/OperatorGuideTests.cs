@@ -1,4 +1,5 @@
 using TeeLauncher.Configuration;
+using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Configuration;
 
@@ -8,7 +9,7 @@ public sealed class OperatorGuideTests
     [Fact]
     public void Every_key_of_the_schema_has_a_row_in_the_operators_guide_and_no_row_names_an_unknown_key()
     {
-        var guide = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "operators.md"));
+        var guide = File.ReadAllLines(RepositoryFiles.InRepository("docs", "operators.md"));
         var documented = guide
             .Where(l => l.StartsWith("| `", StringComparison.Ordinal))
             .Select(l => l.Split('`')[1])
@@ -18,15 +19,5 @@ public sealed class OperatorGuideTests
 
         schema.Except(documented).Should().BeEmpty("every key the loader accepts is documented");
         documented.Except(schema).Should().BeEmpty("the guide documents no key the loader refuses");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "TeeLauncher.sln")))
-                return dir.FullName;
-        }
-        throw new DirectoryNotFoundException("the repository root (TeeLauncher.sln) was not found");
     }
 }

@@ -9,7 +9,7 @@ public sealed class EvidenceVerifierTests
 {
     private const string ImageDigest = "sha256:e2ef71c220158f9ee19a265d583647eedb4e0cd7ca37021fbf0ab34e3d214ed0";
 
-    private static readonly string FixturePath = FindFixture();
+    private static readonly string FixturePath = Support.RepositoryFiles.InShared("fixtures", "near-mpc-tcb_info.json");
 
     [Fact]
     public void Near_mpc_tcb_info_verifies_and_names_its_image_digest()
@@ -144,15 +144,4 @@ public sealed class EvidenceVerifierTests
     }
 
     private static string Flip(string hex) => (hex[0] == '0' ? '1' : '0') + hex[1..];
-
-    private static string FindFixture()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "fixtures", "near-mpc-tcb_info.json");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        throw new FileNotFoundException("../shared/fixtures/near-mpc-tcb_info.json beside the repository was not found");
-    }
 }
