@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TeeLauncher.IntegrationTests.Support;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
@@ -76,7 +77,7 @@ public sealed class FreshBootTests
         var old = await deployment.PushImageAsync("old");
         var @new = await deployment.PushImageAsync("new");
         deployment.Approve(@new, old);
-        using var dstack = new DstackStandIn(deployment.Directory);
+        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"));
         deployment.Config = deployment.Config with { Backend = "dstack", MeasurementExtra = $"dstack_socket = \"{dstack.SocketPath}\"\n" };
 
         (await deployment.LauncherAsync("run")).ExitCode.Should().Be(0);

@@ -1,4 +1,5 @@
 using TeeLauncher.IntegrationTests.Support;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
@@ -17,7 +18,7 @@ public sealed class QuiesceTests
             TestEnvironment.BaseImage, "/bin/sleep", "3600")).Succeeded("docker run").Out.Trim();
 
         var runningAtExtend = new List<bool>();
-        using var dstack = new DstackStandIn(deployment.Directory, async (_, _) =>
+        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), async (_, _) =>
         {
             var running = await Containers.OfProjectAsync(deployment.Config.Project);
             runningAtExtend.Add(running.Any(c => c.Id == leftover));

@@ -1,4 +1,5 @@
 using TeeLauncher.IntegrationTests.Support;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.IntegrationTests.Measurement;
 
@@ -14,7 +15,7 @@ public sealed class DstackBackendTests
         await using var deployment = Deployment.Create("dstack");
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
-        using var dstack = new DstackStandIn(deployment.Directory);
+        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"));
         deployment.Config = deployment.Config with { Backend = "dstack", MeasurementExtra = $"dstack_socket = \"{dstack.SocketPath}\"\n" };
 
         var run = await deployment.LauncherAsync("run");
@@ -65,7 +66,7 @@ public sealed class DstackBackendTests
         await using var deployment = Deployment.Create("dstack404");
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
-        using var dstack = new DstackStandIn(deployment.Directory, emitEventRemoved: true);
+        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), status: "404 Not Found");
         deployment.Config = deployment.Config with
         {
             Platform = "tee", Backend = "dstack", MeasurementExtra = $"dstack_socket = \"{dstack.SocketPath}\"\n",
@@ -87,7 +88,7 @@ public sealed class DstackBackendTests
         using var release = new CancellationTokenSource();
         var extending = new TaskCompletionSource();
         // dstack takes the request and never answers: the launcher is killed while it waits for the extend.
-        using var dstack = new DstackStandIn(deployment.Directory, async (_, _) =>
+        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), async (_, _) =>
         {
             extending.TrySetResult();
             await Task.Delay(Timeout.Infinite, release.Token).ContinueWith(_ => { });
