@@ -34,7 +34,8 @@ public sealed record PullSettings(
     TimeSpan BackoffInitial,
     TimeSpan BackoffMax,
     TimeSpan AttemptTimeout,
-    TimeSpan Deadline);
+    TimeSpan Deadline,
+    int Concurrency);
 
 public sealed record RegistrySettings(
     string Host,
@@ -53,7 +54,9 @@ public sealed record MeasurementSettings(
     string DstackSocket,
     string TdxRtmrPath,
     int TpmPcr,
-    string TpmTcti);
+    string TpmTcti,
+    int EventVersion,
+    string DstackEventDir);
 
 public enum ComposeCommandKind { Auto, DockerComposePlugin, DockerComposeStandalone }
 

@@ -129,7 +129,7 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
     {
         var compose = _dir.File("compose.yml", "services:\n  node:\n    image: registry.example/node@" + Digests.A + "\n");
         var settings = new MeasurementSettings(MeasurementBackendKind.TdxSysfs, EventName, ComposeEvent: true,
-            _dir.Combine("events.jsonl"), "", _dir.File("rtmr3", ""), 14, "");
+            _dir.Combine("events.jsonl"), "", _dir.File("rtmr3", ""), 14, "", 1, "/run/log/dstack");
         var measurer = new Measurer(settings, _dir.Path, NullLogger.Instance, boot: new BootIdentity("this-boot", DateTimeOffset.UtcNow.AddHours(-1)));
         await measurer.PrepareAsync(Digests.A, CancellationToken.None);
         await measurer.MeasureAsync(LaunchEvents.For(settings, Digests.A, File.ReadAllBytes(compose)), CancellationToken.None);

@@ -35,9 +35,9 @@ public sealed class RegistryCredentialStoreTests : IDisposable
         _dir.Combine("launcher.toml"),
         new LauncherSettings(platform, _dir.Combine("state"), _dir.Combine("registry.key")),
         new ImageSettings("registry.example.com/acme/node", null, null, null),
-        new PullSettings(PullPolicy.Always, 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)),
+        new PullSettings(PullPolicy.Always, 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), 1),
         registries,
-        new MeasurementSettings(MeasurementBackendKind.None, "image-digest", true, _dir.Combine("events.jsonl"), "", "", 14, ""),
+        new MeasurementSettings(MeasurementBackendKind.None, "image-digest", true, _dir.Combine("events.jsonl"), "", "", 14, "", 1, "/run/log/dstack"),
         new ComposeSettings(_dir.Combine("compose.yml"), "workload", ComposeCommandKind.Auto, new Dictionary<string, string>(), TimeSpan.FromSeconds(30), true),
         new ConfigLocations(_dir.Combine("launcher.toml"), new Dictionary<string, (int, int)>
         {
