@@ -3,7 +3,7 @@ using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
-using TeeLauncher.Toml;
+using TeeLauncher.TomlModel;
 
 namespace TeeLauncher.Configuration;
 
@@ -42,11 +42,11 @@ public static partial class ConfigLoader
         TomlTable document;
         try
         {
-            document = TomlParser.Parse(bytes, path);
+            document = TomlDocument.Parse(bytes, path);
         }
-        catch (TomlException e)
+        catch (TomlReadException e)
         {
-            return (null, [new InputProblem(path, e.Line, e.Column, $"invalid TOML: {e.Reason}")]);
+            return (null, [.. e.Errors.Select(error => new InputProblem(path, error.At.Line, error.At.Column, $"invalid TOML: {error.Reason}"))]);
         }
 
         var context = new ConfigReadContext(path);

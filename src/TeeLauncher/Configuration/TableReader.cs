@@ -1,5 +1,5 @@
 using TeeLauncher.Errors;
-using TeeLauncher.Toml;
+using TeeLauncher.TomlModel;
 
 namespace TeeLauncher.Configuration;
 
