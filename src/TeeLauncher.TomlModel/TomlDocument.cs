@@ -18,11 +18,13 @@ namespace TeeLauncher.TomlModel;
 /// </summary>
 public static partial class TomlDocument
 {
-    /// <summary>Nesting of arrays and inline tables (Tomlyn's <see cref="TomlSerializerOptions.MaxDepth"/>).</summary>
-    public static readonly int MaxDepth = TomlSerializerOptions.Default.MaxDepth;
+    /// <summary>Tomlyn's <see cref="TomlSerializerOptions.MaxDepth"/>: the document and the arrays and inline tables in it.</summary>
+    public const int MaxDepth = 64;
 
     /// <summary>Segments of one key, such as <c>a.b.c</c> (three); a header's and a key's count each.</summary>
     public const int MaxKeySegments = 64;
+
+    private static readonly TomlSerializerOptions Options = new() { MaxDepth = MaxDepth };
 
     /// <summary>Parses <paramref name="utf8"/>; throws <see cref="TomlReadException"/> with every independent error.</summary>
     public static TomlTable Parse(ReadOnlySpan<byte> utf8, string sourceName)
@@ -68,34 +70,44 @@ public static partial class TomlDocument
     {
         try
         {
-            return SyntaxParser.Parse(text, TomlSerializerOptions.Default, sourceName, validate);
+            return Run(text, sourceName, validate);
         }
-        catch (TomlException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Tomlyn stops at MaxDepth with an exception that has no position: the shortest prefix that
-            // still trips it ends at the bracket or brace that went one level too deep.
+            // Tomlyn throws, without a position, at MaxDepth; anything else it throws on is an input it cannot
+            // read, never a launcher bug. The shortest prefix that still throws ends where it gave up.
             var (low, high) = (1, text.Length);
             while (low < high)
             {
                 var middle = low + (high - low) / 2;
-                if (TooDeep(text[..middle], sourceName))
+                if (Throws(text[..middle], sourceName))
                     high = middle;
                 else
                     low = middle + 1;
             }
-            throw new TomlReadException(sourceName,
-                [new TomlError(PositionAt(text, low - 1), $"arrays and inline tables are nested more than {MaxDepth} deep")]);
+            var reason = e is TomlException
+                ? $"arrays and inline tables nest more than {MaxDepth - 1} deep here"
+                : $"Tomlyn cannot read the document here ({e.Message})";
+            throw new TomlReadException(sourceName, [new TomlError(PositionAt(text, low - 1), reason)]);
         }
     }
 
-    private static bool TooDeep(string prefix, string sourceName)
+    /// <summary>
+    /// Parses with a final newline: a document means the same with it, and Tomlyn's lexer throws instead of
+    /// reporting when a document ends inside a <c>\u</c> escape. After a carriage return it would make a
+    /// bare CR (an error) a line break, so none is added there.
+    /// </summary>
+    private static DocumentSyntax Run(string text, string sourceName, bool validate) =>
+        SyntaxParser.Parse(text.EndsWith('\n') || text.EndsWith('\r') ? text : text + "\n", Options, sourceName, validate);
+
+    private static bool Throws(string prefix, string sourceName)
     {
         try
         {
-            SyntaxParser.Parse(prefix, TomlSerializerOptions.Default, sourceName, validate: false);
+            Run(prefix, sourceName, validate: false);
             return false;
         }
-        catch (TomlException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             return true;
         }
@@ -283,7 +295,7 @@ public static partial class TomlDocument
     /// <summary>Tomlyn's message as one line: no quoted source excerpt, positions as line:column, no control characters.</summary>
     private static string Reason(string message)
     {
-        var reason = Excerpt().Replace(message, "");
+        var reason = Excerpt().Replace(message, "").Replace('`', '\'');
         reason = Coordinates().Replace(reason, "$1:$2");
         reason = string.Concat(reason.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
         return reason.Length > 0 ? char.ToLowerInvariant(reason[0]) + reason[1..] : reason;

@@ -91,7 +91,7 @@ public static partial class ConfigLoader
     };
 
     private static LauncherSettings ReadLauncher(TableReader section, string baseDirectory) => new(
-        section.Choice("platform", Platform.Tee, new Dictionary<string, Platform> { ["tee"] = Platform.Tee, ["dev"] = Platform.Dev }),
+        section.Choice("platform", Platform.Tee, ConfigSpellings.Platforms),
         FullPath(baseDirectory, section.Path("state_dir") ?? "/run/tee-launcher"),
         FullPath(baseDirectory, section.Path("credentials_key_file") ?? "/etc/tee-launcher/registry.key"));
 
@@ -140,10 +140,7 @@ public static partial class ConfigLoader
     private static PullSettings ReadPull(TableReader section)
     {
         var settings = new PullSettings(
-            section.Choice("policy", PullPolicy.Always, new Dictionary<string, PullPolicy>
-            {
-                ["always"] = PullPolicy.Always, ["missing"] = PullPolicy.Missing, ["never"] = PullPolicy.Never,
-            }),
+            section.Choice("policy", PullPolicy.Always, ConfigSpellings.PullPolicies),
             section.Integer("attempts", 6, 1, 100),
             section.Duration("backoff_initial", TimeSpan.FromSeconds(2)),
             section.Duration("backoff_max", TimeSpan.FromSeconds(60)),
@@ -205,11 +202,7 @@ public static partial class ConfigLoader
 
     private static MeasurementSettings ReadMeasurement(TableReader section, LauncherSettings launcher, string baseDirectory)
     {
-        var backend = section.Choice("backend", MeasurementBackendKind.Dstack, new Dictionary<string, MeasurementBackendKind>
-        {
-            ["dstack"] = MeasurementBackendKind.Dstack, ["tdx-sysfs"] = MeasurementBackendKind.TdxSysfs,
-            ["tpm"] = MeasurementBackendKind.Tpm, ["none"] = MeasurementBackendKind.None,
-        });
+        var backend = section.Choice("backend", MeasurementBackendKind.Dstack, ConfigSpellings.Backends);
         if (backend == MeasurementBackendKind.None && launcher.Platform == Platform.Tee)
             section.Problem("backend", "measurement.backend \"none\" is allowed only with launcher.platform = \"dev\": a TEE boot must be measured");
 
@@ -241,12 +234,7 @@ public static partial class ConfigLoader
         return new ComposeSettings(
             FullPath(baseDirectory, section.Path("file") ?? "/etc/tee-launcher/compose.yml"),
             project,
-            section.Choice("command", ComposeCommandKind.Auto, new Dictionary<string, ComposeCommandKind>
-            {
-                ["auto"] = ComposeCommandKind.Auto,
-                ["docker compose"] = ComposeCommandKind.DockerComposePlugin,
-                ["docker-compose"] = ComposeCommandKind.DockerComposeStandalone,
-            }),
+            section.Choice("command", ComposeCommandKind.Auto, ConfigSpellings.ComposeCommands),
             ReadEnv(section),
             section.Duration("stop_timeout", TimeSpan.FromSeconds(30)),
             section.Boolean("supervise", true));
