@@ -91,9 +91,9 @@ public static partial class ConfigLoader
     };
 
     private static LauncherSettings ReadLauncher(TableReader section, string baseDirectory) => new(
-        section.Choice("platform", Platform.Tee, ConfigSpellings.Platforms),
-        FullPath(baseDirectory, section.Path("state_dir") ?? "/run/tee-launcher"),
-        FullPath(baseDirectory, section.Path("credentials_key_file") ?? "/etc/tee-launcher/registry.key"));
+        section.Choice("platform", LauncherSettings.Default.Platform, ConfigSpellings.Platforms),
+        FullPath(baseDirectory, section.Path("state_dir") ?? LauncherSettings.Default.StateDir),
+        FullPath(baseDirectory, section.Path("credentials_key_file") ?? LauncherSettings.Default.CredentialsKeyFile));
 
     private static ImageSettings ReadImage(TableReader section, string baseDirectory)
     {
@@ -139,14 +139,15 @@ public static partial class ConfigLoader
 
     private static PullSettings ReadPull(TableReader section)
     {
+        var defaults = PullSettings.Default;
         var settings = new PullSettings(
-            section.Choice("policy", PullPolicy.Always, ConfigSpellings.PullPolicies),
-            section.Integer("attempts", 6, 1, 100),
-            section.Duration("backoff_initial", TimeSpan.FromSeconds(2)),
-            section.Duration("backoff_max", TimeSpan.FromSeconds(60)),
-            section.Duration("attempt_timeout", TimeSpan.FromMinutes(10)),
-            section.Duration("deadline", TimeSpan.FromMinutes(30)),
-            section.Integer("concurrency", 3, 1, 16));
+            section.Choice("policy", defaults.Policy, ConfigSpellings.PullPolicies),
+            section.Integer("attempts", defaults.Attempts, 1, 100),
+            section.Duration("backoff_initial", defaults.BackoffInitial),
+            section.Duration("backoff_max", defaults.BackoffMax),
+            section.Duration("attempt_timeout", defaults.AttemptTimeout),
+            section.Duration("deadline", defaults.Deadline),
+            section.Integer("concurrency", defaults.Concurrency, 1, 16));
         if (settings.BackoffMax < settings.BackoffInitial)
             section.Problem("backoff_max", "pull.backoff_max must not be shorter than pull.backoff_initial");
         return settings;
@@ -202,11 +203,12 @@ public static partial class ConfigLoader
 
     private static MeasurementSettings ReadMeasurement(TableReader section, LauncherSettings launcher, string baseDirectory)
     {
-        var backend = section.Choice("backend", MeasurementBackendKind.Dstack, ConfigSpellings.Backends);
+        var defaults = MeasurementSettings.Default;
+        var backend = section.Choice("backend", defaults.Backend, ConfigSpellings.Backends);
         if (backend == MeasurementBackendKind.None && launcher.Platform == Platform.Tee)
             section.Problem("backend", "measurement.backend \"none\" is allowed only with launcher.platform = \"dev\": a TEE boot must be measured");
 
-        var eventName = section.String("event_name", RuntimeEvent.DefaultImageEventName);
+        var eventName = section.String("event_name", defaults.EventName);
         if (eventName.Length == 0 || eventName.Length > 128 || eventName.Contains(':') || eventName.Any(char.IsControl))
             section.Problem("event_name", "measurement.event_name must be 1 to 128 characters without ':' or control characters");
         else if (eventName == RuntimeEvent.ComposeEventName)
@@ -215,29 +217,30 @@ public static partial class ConfigLoader
         return new MeasurementSettings(
             backend,
             eventName,
-            section.Boolean("compose_event", true),
+            section.Boolean("compose_event", defaults.ComposeEvent),
             FullPath(baseDirectory, section.Path("event_log") ?? Path.Combine(launcher.StateDir, "events.jsonl")),
-            FullPath(baseDirectory, section.Path("dstack_socket") ?? "/var/run/dstack.sock"),
-            section.Path("tdx_rtmr_path") ?? "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384",
-            section.Integer("tpm_pcr", 14, 0, 23),
-            section.String("tpm_tcti", "device:/dev/tpmrm0"),
-            section.Integer("event_version", 1, 1, 2),
-            FullPath(baseDirectory, section.Path("dstack_event_dir") ?? "/run/log/dstack"));
+            FullPath(baseDirectory, section.Path("dstack_socket") ?? defaults.DstackSocket),
+            section.Path("tdx_rtmr_path") ?? defaults.TdxRtmrPath,
+            section.Integer("tpm_pcr", defaults.TpmPcr, 0, 23),
+            section.String("tpm_tcti", defaults.TpmTcti),
+            section.Integer("event_version", defaults.EventVersion, 1, 2),
+            FullPath(baseDirectory, section.Path("dstack_event_dir") ?? defaults.DstackEventDir));
     }
 
     private static ComposeSettings ReadCompose(TableReader section, string baseDirectory)
     {
-        var project = section.String("project", "workload");
+        var defaults = ComposeSettings.Default;
+        var project = section.String("project", defaults.Project);
         if (!ProjectName().IsMatch(project))
             section.Problem("project", $"compose.project '{project}' must be lowercase letters, digits, '_' or '-', starting with a letter or digit");
 
         return new ComposeSettings(
-            FullPath(baseDirectory, section.Path("file") ?? "/etc/tee-launcher/compose.yml"),
+            FullPath(baseDirectory, section.Path("file") ?? defaults.File),
             project,
-            section.Choice("command", ComposeCommandKind.Auto, ConfigSpellings.ComposeCommands),
+            section.Choice("command", defaults.Command, ConfigSpellings.ComposeCommands),
             ReadEnv(section),
-            section.Duration("stop_timeout", TimeSpan.FromSeconds(30)),
-            section.Boolean("supervise", true));
+            section.Duration("stop_timeout", defaults.StopTimeout),
+            section.Boolean("supervise", defaults.Supervise));
     }
 
     private static Dictionary<string, string> ReadEnv(TableReader section)

@@ -109,6 +109,18 @@ public sealed class ConfigLoaderTests : IDisposable
     }
 
     [Fact]
+    public void A_config_of_only_the_image_reference_takes_every_named_default()
+    {
+        var config = Load("[image]\nreference = \"ubuntu\"\n");
+
+        config.Launcher.Should().Be(LauncherSettings.Default);
+        config.Pull.Should().Be(PullSettings.Default);
+        config.Measurement.Should().Be(MeasurementSettings.Default);
+        config.Compose.Should().Be(ComposeSettings.Default with { Env = config.Compose.Env });
+        config.Compose.Env.Should().BeEmpty();
+    }
+
+    [Fact]
     public void Unknown_key_is_reported_at_its_position_with_the_key_meant()
     {
         Problems("""
