@@ -1,5 +1,5 @@
 using System.Text.Json;
-using TeeLauncher.Toml;
+using TeeLauncher.TomlModel;
 using TomlTestDecoder;
 
 using var input = Console.OpenStandardInput();
@@ -7,7 +7,7 @@ using var buffer = new MemoryStream();
 input.CopyTo(buffer);
 try
 {
-    var document = TomlParser.Parse(buffer.ToArray(), "<stdin>");
+    var document = TomlDocument.Parse(buffer.ToArray(), "<stdin>");
     using var stdout = Console.OpenStandardOutput();
     using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true });
     TaggedJson.Write(writer, document);
@@ -15,7 +15,7 @@ try
     stdout.WriteByte((byte)'\n');
     return 0;
 }
-catch (TomlException e)
+catch (TomlReadException e)
 {
     Console.Error.WriteLine(e.Message);
     return 1;

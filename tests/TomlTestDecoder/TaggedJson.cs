@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using TeeLauncher.Toml;
+using TeeLauncher.TomlModel;
+using Tomlyn;
 
 namespace TomlTestDecoder;
 
@@ -50,7 +51,7 @@ public static class TaggedJson
         bool b => ("bool", b ? "true" : "false"),
         TomlDateTime t => (t.Kind switch
         {
-            TomlDateTimeKind.OffsetDateTime => "datetime",
+            TomlDateTimeKind.OffsetDateTimeByZ or TomlDateTimeKind.OffsetDateTimeByNumber => "datetime",
             TomlDateTimeKind.LocalDateTime => "datetime-local",
             TomlDateTimeKind.LocalDate => "date-local",
             _ => "time-local",

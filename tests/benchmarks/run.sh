@@ -3,7 +3,7 @@
 #   bash tests/benchmarks/run.sh [--runs N] [--settle SECONDS]
 # Uses the same local dockerd and registry as the integration tests (tests/env/testenv.sh), builds the
 # launcher twice (NativeAOT and JIT) and prints the tables: launch overhead against a plain script,
-# plan/validate time and memory, resident memory of a supervising run, TOML parsing, verify throughput.
+# plan/validate time and memory, resident memory of a supervising run, config parse time, verify throughput.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,9 +25,9 @@ echo
 python3 "$root/tests/benchmarks/launch_bench.py" --aot "$out/aot/tee-launcher" --jit "$out/jit/tee-launcher" \
   --example "$root/config/launcher.toml" "$@"
 echo
-echo "## TOML parsing"
+echo "## Config start-up"
 echo
-bash "$root/tests/benchmarks/toml-bench.sh"
+bash "$root/tests/benchmarks/config-bench.sh" --aot "$out/aot/tee-launcher"
 echo
 echo "## verify"
 echo

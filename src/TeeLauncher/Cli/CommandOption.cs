@@ -10,7 +10,7 @@ public sealed record CommandOption(string Name, string? ValueName, string Help)
     public static CommandOption Value(string name, string valueName, string help) => new(name, valueName, help);
 
     public static readonly CommandOption Config =
-        Value("config", "PATH", "launcher config (default $TEE_LAUNCHER_CONFIG or /etc/tee-launcher/launcher.toml)");
+        Value("config", "PATH", "launcher config, TOML 1.1 (default $TEE_LAUNCHER_CONFIG or /etc/tee-launcher/launcher.toml)");
 
     public static readonly CommandOption Json = Flag("json", "machine-readable output");
 

@@ -3,7 +3,7 @@ using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
-using TeeLauncher.Toml;
+using TeeLauncher.TomlModel;
 
 namespace TeeLauncher.Configuration;
 
@@ -42,11 +42,11 @@ public static partial class ConfigLoader
         TomlTable document;
         try
         {
-            document = TomlParser.Parse(bytes, path);
+            document = TomlDocument.Parse(bytes, path);
         }
-        catch (TomlException e)
+        catch (TomlReadException e)
         {
-            return (null, [new InputProblem(path, e.Line, e.Column, $"invalid TOML: {e.Reason}")]);
+            return (null, [.. e.Errors.Select(error => new InputProblem(path, error.At.Line, error.At.Column, $"invalid TOML: {error.Reason}"))]);
         }
 
         var context = new ConfigReadContext(path);
@@ -64,7 +64,10 @@ public static partial class ConfigLoader
         var pull = ReadPull(Section(root, "pull", context));
         var registries = ReadRegistries(document, context, baseDirectory);
         var measurement = ReadMeasurement(Section(root, "measurement", context), launcher, baseDirectory);
-        var compose = ReadCompose(Section(root, "compose", context), baseDirectory);
+        var composeSection = Section(root, "compose", context);
+        var compose = ReadCompose(composeSection, baseDirectory);
+        if (IsWithin(compose.File, launcher.StateDir))
+            composeSection.Problem("file", $"compose.file '{compose.File}' is inside launcher.state_dir '{launcher.StateDir}': the state directory is the launcher's own; keep the template elsewhere");
 
         return new LauncherConfig(Path.GetFullPath(path), launcher, image, pull, registries, measurement, compose, context.Locations());
     }
@@ -81,16 +84,16 @@ public static partial class ConfigLoader
     {
         ["launcher"] = ["platform", "state_dir", "credentials_key_file"],
         ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file"],
-        ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline"],
+        ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency"],
         ["registry"] = ["host", "mirrors", "username", "password_file", "encrypted_auth"],
-        ["measurement"] = ["backend", "event_name", "compose_event", "event_log", "dstack_socket", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
+        ["measurement"] = ["backend", "event_name", "compose_event", "event_version", "event_log", "dstack_socket", "dstack_event_dir", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
         ["compose"] = ["file", "project", "command", "env", "stop_timeout", "supervise"],
     };
 
     private static LauncherSettings ReadLauncher(TableReader section, string baseDirectory) => new(
-        section.Choice("platform", Platform.Tee, new Dictionary<string, Platform> { ["tee"] = Platform.Tee, ["dev"] = Platform.Dev }),
-        FullPath(baseDirectory, section.String("state_dir", "/run/tee-launcher")),
-        FullPath(baseDirectory, section.String("credentials_key_file", "/etc/tee-launcher/registry.key")));
+        section.Choice("platform", LauncherSettings.Default.Platform, ConfigSpellings.Platforms),
+        FullPath(baseDirectory, section.Path("state_dir") ?? LauncherSettings.Default.StateDir),
+        FullPath(baseDirectory, section.Path("credentials_key_file") ?? LauncherSettings.Default.CredentialsKeyFile));
 
     private static ImageSettings ReadImage(TableReader section, string baseDirectory)
     {
@@ -104,7 +107,7 @@ public static partial class ConfigLoader
             reference ?? "",
             Digest(section, "default_digest"),
             Digest(section, "override_digest"),
-            section.String("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null);
+            section.Path("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null);
     }
 
     private static void CheckReference(TableReader section, string reference)
@@ -136,22 +139,15 @@ public static partial class ConfigLoader
 
     private static PullSettings ReadPull(TableReader section)
     {
-        var attempts = section.Integer("attempts") ?? 6;
-        if (attempts is < 1 or > 100)
-        {
-            section.Problem("attempts", $"pull.attempts must be between 1 and 100, found {attempts}");
-            attempts = 6;
-        }
+        var defaults = PullSettings.Default;
         var settings = new PullSettings(
-            section.Choice("policy", PullPolicy.Always, new Dictionary<string, PullPolicy>
-            {
-                ["always"] = PullPolicy.Always, ["missing"] = PullPolicy.Missing, ["never"] = PullPolicy.Never,
-            }),
-            (int)attempts,
-            section.Duration("backoff_initial", TimeSpan.FromSeconds(2)),
-            section.Duration("backoff_max", TimeSpan.FromSeconds(60)),
-            section.Duration("attempt_timeout", TimeSpan.FromMinutes(10)),
-            section.Duration("deadline", TimeSpan.FromMinutes(30)));
+            section.Choice("policy", defaults.Policy, ConfigSpellings.PullPolicies),
+            section.Integer("attempts", defaults.Attempts, 1, 100),
+            section.Duration("backoff_initial", defaults.BackoffInitial),
+            section.Duration("backoff_max", defaults.BackoffMax),
+            section.Duration("attempt_timeout", defaults.AttemptTimeout),
+            section.Duration("deadline", defaults.Deadline),
+            section.Integer("concurrency", defaults.Concurrency, 1, 16));
         if (settings.BackoffMax < settings.BackoffInitial)
             section.Problem("backoff_max", "pull.backoff_max must not be shorter than pull.backoff_initial");
         return settings;
@@ -178,21 +174,21 @@ public static partial class ConfigLoader
                 context.AddAt(tables[i].Position, $"registry[{i}] needs host = \"host[:port]\"");
                 continue;
             }
-            if (!IsHost(host))
-                section.Problem("host", $"registry[{i}].host '{host}' is not a host[:port]");
+            if (RegistryHost.Problem(host) is { } hostProblem)
+                section.Problem("host", $"registry[{i}].host: {hostProblem}");
             else if (!seenHosts.Add(host))
                 section.Problem("host", $"registry host '{host}' is configured twice");
 
             var mirrors = section.StringArray("mirrors");
-            foreach (var mirror in mirrors.Where(m => !IsHost(m)))
-                section.Problem("mirrors", $"registry[{i}].mirrors: '{mirror}' is not a host[:port]");
+            foreach (var mirrorProblem in mirrors.Select(RegistryHost.Problem).OfType<string>())
+                section.Problem("mirrors", $"registry[{i}].mirrors: {mirrorProblem}");
 
             var username = section.String("username");
-            var passwordFile = section.String("password_file");
+            var passwordFile = section.Path("password_file");
             var encryptedAuth = section.String("encrypted_auth");
-            if ((username is null) != (passwordFile is null))
-                section.Problem(username is null ? "password_file" : "username", $"registry[{i}] needs both username and password_file, or neither");
-            if (encryptedAuth is not null && (username is not null || passwordFile is not null))
+            if (section.Has("username") != section.Has("password_file"))
+                section.Problem(section.Has("username") ? "username" : "password_file", $"registry[{i}] needs both username and password_file, or neither");
+            if (section.Has("encrypted_auth") && (section.Has("username") || section.Has("password_file")))
                 section.Problem("encrypted_auth", $"registry[{i}] sets encrypted_auth and username/password_file: keep one of them");
 
             registries.Add(new RegistrySettings(
@@ -207,54 +203,44 @@ public static partial class ConfigLoader
 
     private static MeasurementSettings ReadMeasurement(TableReader section, LauncherSettings launcher, string baseDirectory)
     {
-        var backend = section.Choice("backend", MeasurementBackendKind.Dstack, new Dictionary<string, MeasurementBackendKind>
-        {
-            ["dstack"] = MeasurementBackendKind.Dstack, ["tdx-sysfs"] = MeasurementBackendKind.TdxSysfs,
-            ["tpm"] = MeasurementBackendKind.Tpm, ["none"] = MeasurementBackendKind.None,
-        });
+        var defaults = MeasurementSettings.Default;
+        var backend = section.Choice("backend", defaults.Backend, ConfigSpellings.Backends);
         if (backend == MeasurementBackendKind.None && launcher.Platform == Platform.Tee)
             section.Problem("backend", "measurement.backend \"none\" is allowed only with launcher.platform = \"dev\": a TEE boot must be measured");
 
-        var eventName = section.String("event_name", RuntimeEvent.DefaultImageEventName);
+        var eventName = section.String("event_name", defaults.EventName);
         if (eventName.Length == 0 || eventName.Length > 128 || eventName.Contains(':') || eventName.Any(char.IsControl))
             section.Problem("event_name", "measurement.event_name must be 1 to 128 characters without ':' or control characters");
-
-        var pcr = section.Integer("tpm_pcr") ?? 14;
-        if (pcr is < 0 or > 23)
-        {
-            section.Problem("tpm_pcr", $"measurement.tpm_pcr must be a PCR index from 0 to 23, found {pcr}");
-            pcr = 14;
-        }
+        else if (eventName == RuntimeEvent.ComposeEventName)
+            section.Problem("event_name", $"measurement.event_name must not be \"{RuntimeEvent.ComposeEventName}\": that is the compose event's name");
 
         return new MeasurementSettings(
             backend,
             eventName,
-            section.Boolean("compose_event", true),
-            FullPath(baseDirectory, section.String("event_log", Path.Combine(launcher.StateDir, "events.jsonl"))),
-            FullPath(baseDirectory, section.String("dstack_socket", "/var/run/dstack.sock")),
-            section.String("tdx_rtmr_path", "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384"),
-            (int)pcr,
-            section.String("tpm_tcti", "device:/dev/tpmrm0"));
+            section.Boolean("compose_event", defaults.ComposeEvent),
+            FullPath(baseDirectory, section.Path("event_log") ?? Path.Combine(launcher.StateDir, "events.jsonl")),
+            FullPath(baseDirectory, section.Path("dstack_socket") ?? defaults.DstackSocket),
+            section.Path("tdx_rtmr_path") ?? defaults.TdxRtmrPath,
+            section.Integer("tpm_pcr", defaults.TpmPcr, 0, 23),
+            section.String("tpm_tcti", defaults.TpmTcti),
+            section.Integer("event_version", defaults.EventVersion, 1, 2),
+            FullPath(baseDirectory, section.Path("dstack_event_dir") ?? defaults.DstackEventDir));
     }
 
     private static ComposeSettings ReadCompose(TableReader section, string baseDirectory)
     {
-        var project = section.String("project", "workload");
+        var defaults = ComposeSettings.Default;
+        var project = section.String("project", defaults.Project);
         if (!ProjectName().IsMatch(project))
             section.Problem("project", $"compose.project '{project}' must be lowercase letters, digits, '_' or '-', starting with a letter or digit");
 
         return new ComposeSettings(
-            FullPath(baseDirectory, section.String("file", "/etc/tee-launcher/compose.yml")),
+            FullPath(baseDirectory, section.Path("file") ?? defaults.File),
             project,
-            section.Choice("command", ComposeCommandKind.Auto, new Dictionary<string, ComposeCommandKind>
-            {
-                ["auto"] = ComposeCommandKind.Auto,
-                ["docker compose"] = ComposeCommandKind.DockerComposePlugin,
-                ["docker-compose"] = ComposeCommandKind.DockerComposeStandalone,
-            }),
+            section.Choice("command", defaults.Command, ConfigSpellings.ComposeCommands),
             ReadEnv(section),
-            section.Duration("stop_timeout", TimeSpan.FromSeconds(30)),
-            section.Boolean("supervise", true));
+            section.Duration("stop_timeout", defaults.StopTimeout),
+            section.Boolean("supervise", defaults.Supervise));
     }
 
     private static Dictionary<string, string> ReadEnv(TableReader section)
@@ -281,7 +267,9 @@ public static partial class ConfigLoader
         return env;
     }
 
-    private static bool IsHost(string host) => HostPattern().IsMatch(host);
+    private static bool IsWithin(string path, string directory) =>
+        Path.GetRelativePath(directory, path) is var relative
+        && relative != ".." && !relative.StartsWith("../", StringComparison.Ordinal) && !Path.IsPathRooted(relative);
 
     private static string FullPath(string baseDirectory, string path) => Path.GetFullPath(path, baseDirectory);
 
@@ -290,7 +278,4 @@ public static partial class ConfigLoader
 
     [GeneratedRegex("^[A-Z_][A-Z0-9_]*$")]
     private static partial Regex EnvName();
-
-    [GeneratedRegex(@"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]{1,5})?$")]
-    private static partial Regex HostPattern();
 }

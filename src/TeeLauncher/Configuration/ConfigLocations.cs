@@ -12,4 +12,8 @@ public sealed class ConfigLocations(string file, IReadOnlyDictionary<string, (in
         valuePositions.TryGetValue(dottedKey, out var at)
             ? new InputProblem(File, at.Line, at.Column, message)
             : InputProblem.InFile(File, message);
+
+    /// <summary>Whether <paramref name="problem"/> is one found at the value of <paramref name="dottedKey"/>.</summary>
+    public bool IsAt(string dottedKey, InputProblem problem) =>
+        valuePositions.TryGetValue(dottedKey, out var at) && problem.File == File && (problem.Line, problem.Column) == at;
 }

@@ -3,9 +3,14 @@ namespace TeeLauncher.Configuration;
 /// <summary>Durations written as strings: "90s", "10m", "1h", "1h30m", "500ms".</summary>
 public static class Durations
 {
+    /// <summary>The longest duration a timer takes (.NET timers stop at 2^32-2 ms, about 49.7 days; 24 days keeps clear of that and of int milliseconds).</summary>
+    public static readonly TimeSpan Max = TimeSpan.FromDays(24);
+
+    /// <summary>Parses the syntax; a total longer than <see cref="Max"/> comes out as just over it, never as an overflow.</summary>
     public static bool TryParse(string text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
+        var milliseconds = 0L;
         var rest = text.AsSpan();
         if (rest.IsEmpty)
             return false;
@@ -21,19 +26,20 @@ public static class Durations
             var unitLength = 0;
             while (unitLength < rest.Length && char.IsAsciiLetterLower(rest[unitLength]))
                 unitLength++;
-            TimeSpan? unit = rest[..unitLength] switch
+            long? unit = rest[..unitLength] switch
             {
-                "ms" => TimeSpan.FromMilliseconds(1),
-                "s" => TimeSpan.FromSeconds(1),
-                "m" => TimeSpan.FromMinutes(1),
-                "h" => TimeSpan.FromHours(1),
+                "ms" => 1,
+                "s" => 1000,
+                "m" => 60_000,
+                "h" => 3_600_000,
                 _ => null,
             };
             if (unit is null)
                 return false;
-            duration += unit.Value * amount;
+            milliseconds = Math.Min(milliseconds + amount * unit.Value, (long)Max.TotalMilliseconds + 1);
             rest = rest[unitLength..];
         }
+        duration = TimeSpan.FromMilliseconds(milliseconds);
         return true;
     }
 

@@ -1,3 +1,4 @@
+using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
 
 namespace TeeLauncher.Configuration;
@@ -18,7 +19,10 @@ public sealed record LauncherConfig(
 
 public enum Platform { Tee, Dev }
 
-public sealed record LauncherSettings(Platform Platform, string StateDir, string CredentialsKeyFile);
+public sealed record LauncherSettings(Platform Platform, string StateDir, string CredentialsKeyFile)
+{
+    public static readonly LauncherSettings Default = new(Platform.Tee, "/run/tee-launcher", "/etc/tee-launcher/registry.key");
+}
 
 public sealed record ImageSettings(
     string Reference,
@@ -34,7 +38,12 @@ public sealed record PullSettings(
     TimeSpan BackoffInitial,
     TimeSpan BackoffMax,
     TimeSpan AttemptTimeout,
-    TimeSpan Deadline);
+    TimeSpan Deadline,
+    int Concurrency)
+{
+    public static readonly PullSettings Default = new(
+        PullPolicy.Always, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 3);
+}
 
 public sealed record RegistrySettings(
     string Host,
@@ -53,7 +62,16 @@ public sealed record MeasurementSettings(
     string DstackSocket,
     string TdxRtmrPath,
     int TpmPcr,
-    string TpmTcti);
+    string TpmTcti,
+    int EventVersion,
+    string DstackEventDir)
+{
+    /// <summary>The defaults; the loader puts the event log in the configured state directory.</summary>
+    public static readonly MeasurementSettings Default = new(
+        MeasurementBackendKind.Dstack, RuntimeEvent.DefaultImageEventName, true,
+        Path.Combine(LauncherSettings.Default.StateDir, "events.jsonl"), "/var/run/dstack.sock",
+        "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384", 14, "device:/dev/tpmrm0", 1, "/run/log/dstack");
+}
 
 public enum ComposeCommandKind { Auto, DockerComposePlugin, DockerComposeStandalone }
 
@@ -63,4 +81,8 @@ public sealed record ComposeSettings(
     ComposeCommandKind Command,
     IReadOnlyDictionary<string, string> Env,
     TimeSpan StopTimeout,
-    bool Supervise);
+    bool Supervise)
+{
+    public static readonly ComposeSettings Default = new(
+        "/etc/tee-launcher/compose.yml", "workload", ComposeCommandKind.Auto, new Dictionary<string, string>(), TimeSpan.FromSeconds(30), true);
+}

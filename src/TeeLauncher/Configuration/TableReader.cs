@@ -1,5 +1,5 @@
 using TeeLauncher.Errors;
-using TeeLauncher.Toml;
+using TeeLauncher.TomlModel;
 
 namespace TeeLauncher.Configuration;
 
@@ -48,16 +48,43 @@ internal sealed class TableReader
 
     public long? Integer(string key) => Read<long?>(key, "an integer");
 
+    /// <summary>An integer from <paramref name="min"/> to <paramref name="max"/>; out of range is a problem at the value.</summary>
+    public int Integer(string key, int fallback, int min, int max)
+    {
+        if (Integer(key) is not { } value)
+            return fallback;
+        if (value >= min && value <= max)
+            return (int)value;
+        Problem(key, max == min + 1
+            ? $"{Key(key)} must be {min} or {max}, found {value}"
+            : $"{Key(key)} must be between {min} and {max}, found {value}");
+        return fallback;
+    }
+
     public TomlTable? Table(string key) => Read<TomlTable>(key, "a table");
 
     public TimeSpan Duration(string key, TimeSpan fallback)
     {
         if (String(key) is not { } text)
             return fallback;
-        if (Durations.TryParse(text, out var duration) && duration > TimeSpan.Zero)
+        if (!Durations.TryParse(text, out var duration) || duration <= TimeSpan.Zero)
+            Problem(key, $"'{text}' is not a duration: write a positive amount with a unit, such as \"90s\", \"10m\" or \"1h\"");
+        else if (duration > Durations.Max)
+            Problem(key, $"{Key(key)} '{text}' is longer than 24 days, the longest a timer takes");
+        else
             return duration;
-        Problem(key, $"'{text}' is not a duration: write a positive amount with a unit, such as \"90s\", \"10m\" or \"1h\"");
         return fallback;
+    }
+
+    /// <summary>A path as written; an empty one names no file, so it is a problem and reads as absent.</summary>
+    public string? Path(string key)
+    {
+        if (String(key) is not { } text)
+            return null;
+        if (text.Length > 0)
+            return text;
+        Problem(key, $"{Key(key)} must not be empty: write a path");
+        return null;
     }
 
     /// <summary>Reads one of <paramref name="choices"/>, named in config spelling.</summary>

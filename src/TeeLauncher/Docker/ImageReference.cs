@@ -82,9 +82,8 @@ public sealed partial record ImageReference
 
     private static string CheckedDomain(string host)
     {
-        if (!HostPattern().IsMatch(host))
-            throw new ImageReferenceException(
-                $"registry host '{host}' is not a host[:port]: use letters, digits, '-' and '.', or an [IPv6] address, then an optional :port");
+        if (RegistryHost.Problem(host) is { } problem)
+            throw new ImageReferenceException(problem);
         return host == LegacyDockerHub ? DockerHub : host;
     }
 
@@ -113,9 +112,6 @@ public sealed partial record ImageReference
                     $"path component '{component}' is invalid: use lowercase letters and digits, joined by single '.', '_', '__' or runs of '-', starting and ending with a letter or digit");
         }
     }
-
-    [GeneratedRegex(@"^(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$")]
-    private static partial Regex HostPattern();
 
     [GeneratedRegex("^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$")]
     private static partial Regex PathComponent();

@@ -30,9 +30,11 @@ public sealed record LaunchInputs(
 
         var problems = new List<InputProblem>(configProblems);
         ComposeTemplate? template = null;
-        if (!File.Exists(config.Compose.File))
+        // A compose.file the loader refused (empty, inside state_dir) is not also looked for.
+        var composeFileRefused = configProblems.Any(p => config.Locations.IsAt("compose.file", p));
+        if (!composeFileRefused && !File.Exists(config.Compose.File))
             problems.Add(config.Locations.Problem("compose.file", $"compose template {config.Compose.File} does not exist; set compose.file"));
-        else
+        else if (!composeFileRefused)
             template = Collect(problems, () =>
             {
                 var loaded = ComposeTemplate.Load(config.Compose.File);

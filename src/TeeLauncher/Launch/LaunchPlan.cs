@@ -42,28 +42,20 @@ public sealed record LaunchPlan(
 
         return new LaunchPlan(
             config.SourcePath,
-            config.Launcher.Platform.ToString().ToLowerInvariant(),
+            ConfigSpellings.Of(ConfigSpellings.Platforms, config.Launcher.Platform),
             selection.Digest.ToString(),
             selection.RuleName,
             selection.Reason,
             selection.ApprovedPosition,
             inputs.Image.Repository,
-            config.Pull.Policy.ToString().ToLowerInvariant(),
+            ConfigSpellings.Of(ConfigSpellings.PullPolicies, config.Pull.Policy),
             sources,
-            BackendName(config.Measurement.Backend),
+            ConfigSpellings.Of(ConfigSpellings.Backends, config.Measurement.Backend),
             config.Measurement.EventLog,
             events,
             config.Compose.Project,
             Encoding.UTF8.GetString(first.Rendered));
     }
-
-    public static string BackendName(MeasurementBackendKind backend) => backend switch
-    {
-        MeasurementBackendKind.Dstack => "dstack",
-        MeasurementBackendKind.TdxSysfs => "tdx-sysfs",
-        MeasurementBackendKind.Tpm => "tpm",
-        _ => "none",
-    };
 
     /// <summary>Which kind of credentials a host gets: never the secret itself.</summary>
     private static string CredentialsOf(LauncherConfig config, string host)

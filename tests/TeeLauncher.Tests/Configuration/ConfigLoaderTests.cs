@@ -40,6 +40,7 @@ public sealed class ConfigLoaderTests : IDisposable
             backoff_max = "60s"
             attempt_timeout = "10m"
             deadline = "30m"
+            concurrency = 5
 
             [[registry]]
             host = "registry.example.com"
@@ -51,8 +52,10 @@ public sealed class ConfigLoaderTests : IDisposable
             backend = "tpm"
             event_name = "mpc-image-digest"
             compose_event = false
+            event_version = 2
             event_log = "/run/tee-launcher/events.jsonl"
             dstack_socket = "/var/run/dstack.sock"
+            dstack_event_dir = "/run/log/dstack-test"
             tdx_rtmr_path = "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384"
             tpm_pcr = 16
             tpm_tcti = "device:/dev/tpmrm0"
@@ -70,12 +73,14 @@ public sealed class ConfigLoaderTests : IDisposable
         config.Image.DefaultDigest!.ToString().Should().Be(Digest);
         config.Image.ApprovedHashesFile.Should().Be("/mnt/shared/image-digest.bin");
         config.Pull.Should().Be(new PullSettings(PullPolicy.Missing, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60),
-            TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)));
+            TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 5));
         config.Registries.Should().ContainSingle().Which.Mirrors.Should().Equal("mirror.internal:5000");
         config.Measurement.Backend.Should().Be(MeasurementBackendKind.Tpm);
         config.Measurement.EventName.Should().Be("mpc-image-digest");
         config.Measurement.ComposeEvent.Should().BeFalse();
         config.Measurement.TpmPcr.Should().Be(16);
+        config.Measurement.EventVersion.Should().Be(2);
+        config.Measurement.DstackEventDir.Should().Be("/run/log/dstack-test");
         config.Compose.Command.Should().Be(ComposeCommandKind.DockerComposeStandalone);
         config.Compose.Env.Should().Equal(new Dictionary<string, string> { ["LOG_LEVEL"] = "info" });
         config.Compose.Supervise.Should().BeFalse();
@@ -92,13 +97,27 @@ public sealed class ConfigLoaderTests : IDisposable
             """);
         config.Launcher.Platform.Should().Be(Platform.Tee);
         config.Pull.Should().Be(new PullSettings(PullPolicy.Always, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60),
-            TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30)));
+            TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 3));
         config.Measurement.Backend.Should().Be(MeasurementBackendKind.Dstack);
         config.Measurement.EventName.Should().Be("image-digest");
         config.Measurement.EventLog.Should().Be("/run/tee-launcher/events.jsonl");
+        config.Measurement.EventVersion.Should().Be(1);
+        config.Measurement.DstackEventDir.Should().Be("/run/log/dstack");
         config.Compose.File.Should().Be(Path.Combine(_dir.Path, "compose.yml"));
         config.Compose.StopTimeout.Should().Be(TimeSpan.FromSeconds(30));
         config.Compose.Supervise.Should().BeTrue();
+    }
+
+    [Fact]
+    public void A_config_of_only_the_image_reference_takes_every_named_default()
+    {
+        var config = Load("[image]\nreference = \"ubuntu\"\n");
+
+        config.Launcher.Should().Be(LauncherSettings.Default);
+        config.Pull.Should().Be(PullSettings.Default);
+        config.Measurement.Should().Be(MeasurementSettings.Default);
+        config.Compose.Should().Be(ComposeSettings.Default with { Env = config.Compose.Env });
+        config.Compose.Env.Should().BeEmpty();
     }
 
     [Fact]
@@ -211,6 +230,122 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("1.5h")]
     [InlineData("10d")]
     public void Bad_durations_do_not_parse(string text) => Durations.TryParse(text, out _).Should().BeFalse();
+
+    [Theory]
+    [InlineData("concurrency = 0", "launcher.toml:4:15: pull.concurrency must be between 1 and 16, found 0")]
+    [InlineData("concurrency = 17", "launcher.toml:4:15: pull.concurrency must be between 1 and 16, found 17")]
+    [InlineData("deadline = \"25d\"", "launcher.toml:4:12: '25d' is not a duration: write a positive amount with a unit, such as \"90s\", \"10m\" or \"1h\"")]
+    [InlineData("deadline = \"577h\"", "launcher.toml:4:12: pull.deadline '577h' is longer than 24 days, the longest a timer takes")]
+    [InlineData("deadline = \"999999999h\"", "launcher.toml:4:12: pull.deadline '999999999h' is longer than 24 days, the longest a timer takes")]
+    [InlineData("attempt_timeout = \"999999999h999999999h999999999h\"", "launcher.toml:4:19: pull.attempt_timeout '999999999h999999999h999999999h' is longer than 24 days, the longest a timer takes")]
+    public void Pull_values_out_of_range_are_reported_at_the_value(string line, string problem)
+    {
+        Problems($"""
+            [image]
+            reference = "ubuntu"
+            [pull]
+            {line}
+            """).Should().Equal(problem);
+    }
+
+    [Fact]
+    public void Twenty_four_days_is_the_longest_duration()
+    {
+        Load("""
+            [image]
+            reference = "ubuntu"
+            [pull]
+            deadline = "576h"
+            """).Pull.Deadline.Should().Be(TimeSpan.FromDays(24));
+    }
+
+    [Theory]
+    [InlineData("event_version = 3", "launcher.toml:4:17: measurement.event_version must be 1 or 2, found 3")]
+    [InlineData("event_version = \"2\"", "launcher.toml:4:17: measurement.event_version must be an integer, found a string")]
+    [InlineData("event_name = \"launcher-compose-hash\"", "launcher.toml:4:14: measurement.event_name must not be \"launcher-compose-hash\": that is the compose event's name")]
+    [InlineData("dstack_event_dir = \"\"", "launcher.toml:4:20: measurement.dstack_event_dir must not be empty: write a path")]
+    [InlineData("tdx_rtmr_path = \"\"", "launcher.toml:4:17: measurement.tdx_rtmr_path must not be empty: write a path")]
+    [InlineData("event_log = \"\"", "launcher.toml:4:13: measurement.event_log must not be empty: write a path")]
+    [InlineData("dstack_socket = \"\"", "launcher.toml:4:17: measurement.dstack_socket must not be empty: write a path")]
+    public void Measurement_values_are_checked_at_the_value(string line, string problem)
+    {
+        Problems($"""
+            [image]
+            reference = "ubuntu"
+            [measurement]
+            {line}
+            """).Should().Equal(problem);
+    }
+
+    [Theory]
+    [InlineData("[launcher]\nstate_dir = \"\"", "launcher.toml:4:13: launcher.state_dir must not be empty: write a path")]
+    [InlineData("[launcher]\ncredentials_key_file = \"\"", "launcher.toml:4:24: launcher.credentials_key_file must not be empty: write a path")]
+    [InlineData("[compose]\nfile = \"\"", "launcher.toml:4:8: compose.file must not be empty: write a path")]
+    public void An_empty_path_is_a_problem_at_its_value(string table, string problem)
+    {
+        Problems($"[image]\nreference = \"ubuntu\"\n{table}\n").Should().Equal(problem);
+    }
+
+    [Fact]
+    public void An_empty_approved_hashes_file_is_a_problem_at_its_value()
+    {
+        Problems("[image]\nreference = \"ubuntu\"\napproved_hashes_file = \"\"\n")
+            .Should().Equal("launcher.toml:3:24: image.approved_hashes_file must not be empty: write a path");
+    }
+
+    [Fact]
+    public void An_empty_password_file_is_one_problem()
+    {
+        Problems("""
+            [image]
+            reference = "ubuntu"
+            [[registry]]
+            host = "ghcr.io"
+            username = "bot"
+            password_file = ""
+            """).Should().Equal("launcher.toml:6:17: registry[0].password_file must not be empty: write a path");
+    }
+
+    [Theory]
+    [InlineData("/run/tee-launcher/compose.yml")]
+    [InlineData("/run/tee-launcher")]
+    [InlineData("/run/tee-launcher/sub/../compose.yml")]
+    public void The_state_directory_may_not_hold_the_compose_file(string file)
+    {
+        Problems($"""
+            [image]
+            reference = "ubuntu"
+            [compose]
+            file = "{file}"
+            """).Should().Equal(
+                $"launcher.toml:4:8: compose.file '{Path.GetFullPath(file)}' is inside launcher.state_dir '/run/tee-launcher': the state directory is the launcher's own; keep the template elsewhere");
+    }
+
+    [Fact]
+    public void A_compose_file_beside_the_state_directory_is_fine()
+    {
+        Load("""
+            [image]
+            reference = "ubuntu"
+            [compose]
+            file = "/run/tee-launcher-compose.yml"
+            """).Compose.File.Should().Be("/run/tee-launcher-compose.yml");
+    }
+
+    [Theory]
+    [InlineData("host = \"[::1]:5000\"", "launcher.toml:4:8: registry[0].host: registry host '[::1]:5000' is not a host[:port]: docker does not accept an IPv6 address in an image reference; use a host name")]
+    [InlineData("host = \"ghcr.io:0\"", "launcher.toml:4:8: registry[0].host: registry host 'ghcr.io:0' has port 0: a port is 1 to 65535")]
+    [InlineData("host = \"ghcr.io:65536\"", "launcher.toml:4:8: registry[0].host: registry host 'ghcr.io:65536' has port 65536: a port is 1 to 65535")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [\"mirror:99999\"]", "launcher.toml:5:11: registry[0].mirrors: registry host 'mirror:99999' has port 99999: a port is 1 to 65535")]
+    public void Registry_hosts_follow_the_one_host_rule(string lines, string problem)
+    {
+        Problems($"""
+            [image]
+            reference = "ubuntu"
+            [[registry]]
+            {lines}
+            """).Should().Equal(problem);
+    }
 
     public void Dispose() => _dir.Dispose();
 }

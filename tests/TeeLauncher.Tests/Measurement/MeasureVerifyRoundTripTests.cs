@@ -128,8 +128,10 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
     private async Task<(string Log, string Compose)> LaunchAsync()
     {
         var compose = _dir.File("compose.yml", "services:\n  node:\n    image: registry.example/node@" + Digests.A + "\n");
-        var settings = new MeasurementSettings(MeasurementBackendKind.TdxSysfs, EventName, ComposeEvent: true,
-            _dir.Combine("events.jsonl"), "", _dir.File("rtmr3", ""), 14, "");
+        var settings = MeasurementSettings.Default with
+        {
+            Backend = MeasurementBackendKind.TdxSysfs, EventName = EventName, EventLog = _dir.Combine("events.jsonl"), TdxRtmrPath = _dir.File("rtmr3", ""),
+        };
         var measurer = new Measurer(settings, _dir.Path, NullLogger.Instance, boot: new BootIdentity("this-boot", DateTimeOffset.UtcNow.AddHours(-1)));
         await measurer.PrepareAsync(Digests.A, CancellationToken.None);
         await measurer.MeasureAsync(LaunchEvents.For(settings, Digests.A, File.ReadAllBytes(compose)), CancellationToken.None);

@@ -106,7 +106,7 @@ public sealed class MeasurerTests : IDisposable
     private static readonly BootIdentity ThisBoot = new("this-boot", DateTimeOffset.UtcNow.AddHours(-1));
 
     private Measurer NewMeasurer(IMeasurementBackend backend, BootIdentity? boot = null) =>
-        new(new MeasurementSettings(MeasurementBackendKind.Dstack, "image-digest", true, LogPath, "", "", 14, ""),
+        new(MeasurementSettings.Default with { EventLog = LogPath },
             _dir.Path, NullLogger.Instance, backend, boot ?? ThisBoot);
 
     private async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IMeasurementBackend backend, ImageDigest digest, BootIdentity? boot = null)

@@ -35,10 +35,10 @@ public sealed class RegistryCredentialStoreTests : IDisposable
         _dir.Combine("launcher.toml"),
         new LauncherSettings(platform, _dir.Combine("state"), _dir.Combine("registry.key")),
         new ImageSettings("registry.example.com/acme/node", null, null, null),
-        new PullSettings(PullPolicy.Always, 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)),
+        PullSettings.Default,
         registries,
-        new MeasurementSettings(MeasurementBackendKind.None, "image-digest", true, _dir.Combine("events.jsonl"), "", "", 14, ""),
-        new ComposeSettings(_dir.Combine("compose.yml"), "workload", ComposeCommandKind.Auto, new Dictionary<string, string>(), TimeSpan.FromSeconds(30), true),
+        MeasurementSettings.Default with { Backend = MeasurementBackendKind.None, EventLog = _dir.Combine("events.jsonl") },
+        ComposeSettings.Default with { File = _dir.Combine("compose.yml") },
         new ConfigLocations(_dir.Combine("launcher.toml"), new Dictionary<string, (int, int)>
         {
             ["registry[0].encrypted_auth"] = (12, 18),
