@@ -34,7 +34,11 @@ public sealed record PullSettings(
     TimeSpan BackoffInitial,
     TimeSpan BackoffMax,
     TimeSpan AttemptTimeout,
-    TimeSpan Deadline);
+    TimeSpan Deadline,
+    int Concurrency = PullSettings.DefaultConcurrency)
+{
+    public const int DefaultConcurrency = 3;
+}
 
 public sealed record RegistrySettings(
     string Host,
