@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
+using TeeLauncher.Selection;
 
 namespace TeeLauncher.Compose;
 
@@ -22,6 +23,9 @@ public sealed partial class ComposeTemplate
 
     private static readonly HashSet<string> TopLevelKeys = ["version", "name", "services", "networks", "volumes", "configs", "secrets"];
     private static readonly HashSet<string> PullPolicies = ["missing", "never", "if_not_present"];
+
+    /// <summary>What the measured image is rendered as when the template is checked before the pull.</summary>
+    private static readonly PinnedImage StandIn = new(ImageReference.Parse("launcher.check/measured"), ImageDigest.FromBytes(new byte[32]));
 
     private readonly string _path;
     private readonly string _text;
@@ -60,8 +64,22 @@ public sealed partial class ComposeTemplate
 
     public static ComposeTemplate Parse(string path, string text) => new(path, text);
 
-    /// <summary>Every problem with the template given the configured variables.</summary>
-    public IReadOnlyList<InputProblem> Check(IReadOnlyDictionary<string, string> env) => Analyse(env).Problems;
+    /// <summary>Every problem with the template given the configured variables, rendering included, before anything is pulled.</summary>
+    public IReadOnlyList<InputProblem> Check(IReadOnlyDictionary<string, string> env)
+    {
+        var problems = Analyse(env).Problems;
+        if (problems.Count > 0)
+            return problems;
+        try
+        {
+            Render(StandIn, env);
+            return [];
+        }
+        catch (ConfigException e)
+        {
+            return e.Problems;
+        }
+    }
 
     /// <summary>The services and images of the stack; the template must have passed <see cref="Check"/>.</summary>
     public ComposeStack Stack(IReadOnlyDictionary<string, string> env) => Checked(env).Stack;

@@ -5,7 +5,7 @@ namespace TeeLauncher.Launch;
 
 /// <summary>
 /// Turns the pulls' progress into one <c>STATUS=</c> line and a log line, at most once per <see cref="Interval"/>
-/// (docker reports each layer event, several pulls report at once), and always when a layer completes.
+/// (docker reports each layer event, several pulls report at once), and always on an image's first news and when a layer completes.
 /// </summary>
 public sealed class PullBoard(IReadOnlyList<PullRequest> requests, ILogger logger, Action<string> report, TimeProvider? time = null)
 {
@@ -14,17 +14,17 @@ public sealed class PullBoard(IReadOnlyList<PullRequest> requests, ILogger logge
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, (int Done, string Text)> _progress = new(StringComparer.Ordinal);
-    private long _lastReport = long.MinValue;
+    private long _lastReport;
 
     public void Update(PinnedImage image, PullProgress progress)
     {
         lock (_lock)
         {
             var name = image.Repository.Path;
-            var layerCompleted = _progress.TryGetValue(name, out var before) && before.Done != progress.LayersDone;
+            var news = !_progress.TryGetValue(name, out var before) || before.Done != progress.LayersDone;
             _progress[name] = (progress.LayersDone, progress.ToString());
             var now = _time.GetTimestamp();
-            if (!layerCompleted && _lastReport != long.MinValue && _time.GetElapsedTime(_lastReport, now) < Interval)
+            if (!news && _time.GetElapsedTime(_lastReport, now) < Interval)
                 return;
             _lastReport = now;
             var line = $"pulling {requests.Count} image{(requests.Count == 1 ? "" : "s")}: " + string.Join("; ",

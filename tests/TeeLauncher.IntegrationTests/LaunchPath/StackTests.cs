@@ -28,6 +28,7 @@ public sealed class StackTests
         { "extends", Base + "  side:\n    image: " + PinnedSide + "\n    extends: {file: other.yml, service: s}\n", "{}", "compose.yml:7:5: 'extends' is not allowed" },
         { "env_file", Base + "    env_file: app.env\n", "{}", "compose.yml:5:5: 'env_file' is not allowed" },
         { "include", Base + "include: [other.yml]\n", "{}", "compose.yml:5:1: 'include' is not allowed" },
+        { "env value that closes its quote", Base + "    environment:\n      NOTE: \"${NOTE}\"\n", "{ NOTE = 'a\", \"build\": \".' }", "compose.yml:6:14: after substitution the rendered file is not what the template says" },
         { "env value with U+2028", Base + "    environment:\n      NOTE: \"${NOTE}\"\n", "{ NOTE = \"a\\u2028    build: .\" }", "compose.yml:6:14: the value of compose.env NOTE contains U+2028" },
     };
 
@@ -80,12 +81,7 @@ public sealed class StackTests
                 username = "{{SideUser}}"
                 password_file = "{{deployment.SecretFile("side-password", SidePassword)}}"
 
-                [[registry]]
-                host = "{{mirror.Host}}"
-                username = "{{MirrorUser}}"
-                password_file = "{{deployment.SecretFile("mirror-password", MirrorPassword)}}"
-
-                """,
+                """ + Registries.PrivateRegistryTests.Credentials(mirror.Host, MirrorUser, deployment.SecretFile("mirror-password", MirrorPassword)),
         };
         var plan = await deployment.LauncherAsync("plan", "--json");
         var since = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1;
@@ -114,6 +110,29 @@ public sealed class StackTests
         using var planned = JsonDocument.Parse(plan.Out);
         planned.RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("image").GetString())
             .Should().Equal(app, $"{side.Host}/{logA}@{digestA}", $"{side.Host}/{logB}@{digestB}");
+    }
+
+    [Fact]
+    public async Task Each_images_layers_reach_STATUS_while_it_is_pulled()
+    {
+        await using var deployment = Deployment.Create("progress");
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        var side = $"{deployment.Repository}-side";
+        var sideDigest = await Images.PushNewAsync(TestEnvironment.Registry, side, "v1");
+        deployment.WriteTemplate(Deployment.DefaultTemplate + $"\n  side:\n    image: {TestEnvironment.Registry}/{side}@{sideDigest}\n    network_mode: none\n");
+        using var notify = new NotifySocket(deployment.Directory);
+        File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
+
+        var run = await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath], new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
+
+        run.ExitCode.Should().Be(0, run.Error);
+        var messages = notify.Messages.ToList();
+        var progress = messages.FindAll(m => m.StartsWith("STATUS=pulling 2 images: ", StringComparison.Ordinal));
+        progress.Should().Contain(m => m.Contains($"{deployment.Repository} 1/1 layers done"), string.Join("\n", messages));
+        progress.Should().Contain(m => m.Contains($"{side} 1/1 layers done"), string.Join("\n", messages));
+        messages.FindIndex(m => m.StartsWith("STATUS=measuring", StringComparison.Ordinal)).Should().BeGreaterThan(messages.FindLastIndex(progress.Contains),
+            "progress comes during the pull, before the measurement");
     }
 
     [Fact]
