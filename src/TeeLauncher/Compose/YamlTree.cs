@@ -176,6 +176,8 @@ public static partial class YamlTree
         private YamlScalar ReadScalar()
         {
             var scalar = parser.Consume<Scalar>();
+            if (scalar.Style == ScalarStyle.Plain && Yaml11Typed().IsMatch(scalar.Value))
+                Problem(scalar.Start, $"'{scalar.Value}' is read as a boolean or number by YAML 1.1 and as a string by YAML 1.2 (or the other way round): quote it, or write a number in plain decimal");
             var style = scalar.Style switch
             {
                 ScalarStyle.Plain => YamlScalarStyle.Plain,
@@ -258,6 +260,14 @@ public static partial class YamlTree
 
         private void Problem(YamlPosition position, string message) => problems.Add(new YamlProblem(position, message));
     }
+
+    /// <summary>
+    /// Plain scalars whose type YAML 1.1 and 1.2 disagree on: 1.1's yes/no/on/off booleans, sexagesimal (<c>22:22</c> is
+    /// 1342), octal with a leading zero, binary, underscores in numbers; 1.2's <c>0o</c> octal and exponents without a
+    /// dot; PyYAML's <c>=</c>.
+    /// </summary>
+    [GeneratedRegex(@"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|=|[-+]?0[0-9_]+(?:\.[0-9_]*)?|[-+]?0o[0-7]+|[-+]?0b[01_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[-+]?[0-9]+_[0-9_]*(?:\.[0-9_]*)?|[-+]?[0-9]+[eE][-+]?[0-9]+)$")]
+    private static partial Regex Yaml11Typed();
 
     /// <summary>Plain scalars YAML 1.1 or 1.2 resolves to null, a boolean or a number (including 1.1's sexagesimal and octal forms).</summary>
     [GeneratedRegex(@"^(?:|~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?\.?[0-9][0-9a-zA-Z_.:+-]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")]

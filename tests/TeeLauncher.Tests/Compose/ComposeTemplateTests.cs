@@ -166,6 +166,10 @@ public sealed class ComposeTemplateTests
     [InlineData(App + "    labels: !reset []\n", "compose.yml:4:13: the YAML tag !reset is not allowed")]
     [InlineData(App + "    labels:\n      on: x\n", "compose.yml:5:7: the key 'on' is not a string for YAML 1.1")]
     [InlineData(App + "    labels:\n      010: x\n", "compose.yml:5:7: the key '010' is not a string for YAML 1.1")]
+    [InlineData(App + "    ports: [22:22]\n", "compose.yml:4:13: '22:22' is read as a boolean or number by YAML 1.1")]
+    [InlineData(App + "    restart: no\n", "compose.yml:4:14: 'no' is read as a boolean or number by YAML 1.1")]
+    [InlineData(App + "    configs: [{source: c, mode: 0440}]\n", "compose.yml:4:33: '0440' is read as a boolean or number by YAML 1.1")]
+    [InlineData(App + "    labels: {x: 1e3}\n", "compose.yml:4:17: '1e3' is read as a boolean or number by YAML 1.1")]
     [InlineData(App + "    image: busybox:latest\n", "compose.yml:4:5: duplicate key 'image'")]
     [InlineData(App + "    labels: {a: 1, \"a\": 2}\n", "compose.yml:4:20: duplicate key 'a'")]
     [InlineData("x-a: &a {}\nx-b: &a {}\n" + App, "compose.yml:2:6: anchor &a is defined twice")]
@@ -256,7 +260,7 @@ public sealed class ComposeTemplateTests
     [Fact]
     public void Validation_lists_every_problem()
     {
-        Problems("services:\n  app:\n    image: ${TEE_LAUNCHER_IMAGE}\n    env_file: x\n  b: {build: .}\n  c: {image: x, extends: y}\n")
+        Problems("services:\n  app:\n    image: ${TEE_LAUNCHER_IMAGE}\n    env_file: x\n  b: {build: .}\n  c: {image: x, extends: base}\n")
             .Should().HaveCount(5);
     }
 }
