@@ -154,8 +154,8 @@ public static partial class YamlTree
             {
                 if (_anchors.TryGetValue(alias.Value.Value, out var target))
                     return target;
-                Problem(alias.Start, $"alias *{alias.Value.Value} refers to no anchor defined before it");
-                return new YamlScalar(Position(alias.Start), Position(alias.End), "", YamlScalarStyle.Quoted);
+                // Reading on would only report what follows from the missing node.
+                throw new YamlException(alias.Start, alias.End, $"alias *{alias.Value.Value} refers to no anchor defined before it");
             }
 
             var properties = (NodeEvent)current;

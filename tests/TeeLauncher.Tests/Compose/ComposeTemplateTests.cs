@@ -131,10 +131,12 @@ public sealed class ComposeTemplateTests
                 "compose.yml:2:20: image 'busybox' of service 'side' is not pinned: every other service image must be <repository>@sha256:<64 hex>");
     }
 
-    [Fact]
-    public void Carriage_returns_alone_are_line_breaks()
+    [Theory]
+    [InlineData("\r")]
+    [InlineData("\r\n")]
+    public void Carriage_returns_are_line_breaks(string newline)
     {
-        Problems("services:\r  app:\r    image: ${TEE_LAUNCHER_IMAGE}\r  side:\r    image: busybox:latest\r")
+        Problems($"services:{newline}  app:{newline}    image: ${{TEE_LAUNCHER_IMAGE}}{newline}  side:{newline}    image: busybox:latest{newline}")
             .Should().ContainSingle().Which.Should().StartWith("compose.yml:5:12: image 'busybox:latest' of service 'side' is not pinned");
     }
 
@@ -174,7 +176,7 @@ public sealed class ComposeTemplateTests
     [InlineData(App + "    labels: {a: 1, \"a\": 2}\n", "compose.yml:4:20: duplicate key 'a'")]
     [InlineData("x-a: &a {}\nx-b: &a {}\n" + App, "compose.yml:2:6: anchor &a is defined twice")]
     [InlineData("x-a: &a {}\n" + App + "    \"<<\": *a\n", "compose.yml:5:5: a quoted '<<' key is not allowed")]
-    [InlineData(App + "    labels: *nothing\n", "compose.yml:4:13: alias *nothing refers to no anchor defined before it")]
+    [InlineData(App + "    labels: *nothing\n", "compose.yml:4:13: not valid YAML: alias *nothing refers to no anchor defined before it")]
     [InlineData("x-a: &a {k: 1}\nx-b: &b {k: 2}\nx-c:\n  <<: [*a, *b]\n" + App, "compose.yml:4:3: two merged mappings both give 'k'")]
     [InlineData(App + "  side: [image]\n", "compose.yml:4:9: service 'side' must be a mapping")]
     [InlineData("services:\n  app:\n    image: [x\n", "compose.yml:4:1: not valid YAML")]
