@@ -38,6 +38,13 @@ public sealed class PlanCommand : Command
             text.AppendLine($"  {i + 1}. {source.Source}: {source.Reference}");
             text.AppendLine($"     credentials: {source.Credentials}; compose sha256 if it serves: {source.ComposeSha256}");
         }
+        text.AppendLine($"images ({plan.Images.Count}, up to {plan.PullConcurrency} pulled at once):");
+        foreach (var image in plan.Images)
+        {
+            text.AppendLine($"  {image.Image}{(image.Measured ? " (measured)" : "")}, services {string.Join(", ", image.Services)}");
+            foreach (var source in image.Sources)
+                text.AppendLine($"     {source.Source}: {source.Reference} ({source.Credentials})");
+        }
         text.AppendLine($"measurement: backend {plan.MeasurementBackend}, event log {plan.EventLog}");
         foreach (var e in plan.Events)
             text.AppendLine($"  event {e.Name}: payload {e.Payload}\n        digest {e.Digest}");

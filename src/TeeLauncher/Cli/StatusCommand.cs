@@ -46,6 +46,8 @@ public sealed class StatusCommand : Command
         text.AppendLine($"served by:   {status.PulledFrom ?? "-"}{(status.Pulled == false ? " (already present, not pulled)" : "")}");
         foreach (var skipped in status.SkippedSources)
             text.AppendLine($"             {skipped}");
+        foreach (var image in status.Images)
+            text.AppendLine($"  image {image.Reference} from {image.Source}{(image.Pulled ? "" : " (already present)")}");
         text.AppendLine($"measurement: {status.MeasurementBackend ?? "-"}");
         foreach (var e in status.Events)
             text.AppendLine($"  event {e.Name}: payload {e.Payload}, digest {e.Digest}{(e.ExtendedNow ? "" : " (extended earlier this boot)")}");

@@ -36,7 +36,11 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
 
     public async Task UpAsync(string renderedFile, CancellationToken cancellationToken)
     {
-        var output = await ComposeAsync(renderedFile, ["up", "--detach", "--remove-orphans"], cancellationToken);
+        // The launcher pulled every image: compose must neither build nor pull. docker-compose v1 has no --pull; it pulls
+        // only what is missing, and the launcher checked that every image is present.
+        var plugin = (await CommandAsync(cancellationToken)).Count > 1;
+        var output = await ComposeAsync(renderedFile,
+            ["up", "--detach", "--remove-orphans", "--no-build", .. plugin ? new[] { "--pull", "never" } : []], cancellationToken);
         if (!output.Succeeded)
             throw new ComposeException($"compose failed to start project '{Project}': {output.Complaint}");
     }

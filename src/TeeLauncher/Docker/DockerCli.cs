@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using System.Text;
 using CliWrap;
-using CliWrap.Buffered;
 
 namespace TeeLauncher.Docker;
 
@@ -21,28 +21,45 @@ public sealed record DockerOutput(int ExitCode, string StandardOutput, string St
     }
 }
 
+/// <summary>The docker calls of the pull, so its retries, deadlines and concurrency can be tested without a daemon.</summary>
+public interface IDockerRunner
+{
+    /// <summary>Runs docker to completion; <paramref name="onOutputLine"/>, when given, sees each line of standard output as it comes.</summary>
+    Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine = null);
+}
+
 /// <summary>Runs docker (and compose) through CliWrap with argument lists; the environment is inherited, so DOCKER_HOST applies.</summary>
-public sealed class DockerCli(string executable = "docker")
+public sealed class DockerCli(string executable = "docker") : IDockerRunner
 {
     public string Executable { get; } = executable;
 
     public Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null) =>
         RunAsync(Executable, arguments, cancellationToken, workingDirectory);
 
+    Task<DockerOutput> IDockerRunner.RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine) =>
+        RunAsync(Executable, arguments, cancellationToken, onOutputLine: onOutputLine);
+
     /// <summary>Runs <paramref name="executable"/> to completion; a non-zero exit is a result, not an exception.</summary>
     public static async Task<DockerOutput> RunAsync(
-        string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null)
+        string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null,
+        Action<string>? onOutputLine = null)
     {
         var clock = Stopwatch.StartNew();
+        var standardOutput = new StringBuilder();
+        var standardError = new StringBuilder();
         var command = CliWrap.Cli.Wrap(executable)
             .WithArguments(arguments)
-            .WithValidation(CommandResultValidation.None);
+            .WithValidation(CommandResultValidation.None)
+            .WithStandardOutputPipe(onOutputLine is null
+                ? PipeTarget.ToStringBuilder(standardOutput)
+                : PipeTarget.Merge(PipeTarget.ToStringBuilder(standardOutput), PipeTarget.ToDelegate(onOutputLine)))
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(standardError));
         if (workingDirectory is not null)
             command = command.WithWorkingDirectory(workingDirectory);
         try
         {
-            var result = await command.ExecuteBufferedAsync(cancellationToken);
-            return new DockerOutput(result.ExitCode, result.StandardOutput, result.StandardError, clock.Elapsed);
+            var result = await command.ExecuteAsync(cancellationToken);
+            return new DockerOutput(result.ExitCode, standardOutput.ToString(), standardError.ToString(), clock.Elapsed);
         }
         catch (System.ComponentModel.Win32Exception e)
         {

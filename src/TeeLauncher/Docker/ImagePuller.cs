@@ -7,9 +7,12 @@ using TeeLauncher.Selection;
 
 namespace TeeLauncher.Docker;
 
-/// <summary>Pulls <c>repository@sha256:digest</c> from mirrors then origin, with retries and deadlines (SPEC 6).</summary>
+/// <summary>
+/// Pulls the stack's images, each from its mirrors then its origin, up to <c>pull.concurrency</c> at once, with retries,
+/// per-attempt timeouts and one deadline for the whole phase (SPEC 6).
+/// </summary>
 public sealed class ImagePuller(
-    DockerCli docker,
+    IDockerRunner docker,
     PullSettings settings,
     RegistryCredentialStore credentials,
     string stateDir,
@@ -18,26 +21,74 @@ public sealed class ImagePuller(
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task<PullResult> PullAsync(IReadOnlyList<PullSource> sources, ImageDigest digest, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pulls every image, in the order given as far as concurrency allows. The first failure stops the others; when
+    /// several fail, the one earliest in the list is reported, so the measured image goes first.
+    /// </summary>
+    public async Task<IReadOnlyList<PullResult>> PullAllAsync(
+        IReadOnlyList<PullRequest> requests, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress = null)
     {
+        using var deadline = new CancellationTokenSource(settings.Deadline, _time);
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        using var slots = new SemaphoreSlim(Math.Max(1, settings.Concurrency));
+        var pulls = new List<Task<PullResult>>();
+        foreach (var request in requests)
+            pulls.Add(PullInSlotAsync(request, slots, deadline, abort, onProgress));
+        try
+        {
+            await Task.WhenAll(pulls);
+        }
+        catch (Exception) when (pulls.Any(p => p.IsFaulted || p.IsCanceled))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (pulls.FirstOrDefault(p => p.IsFaulted) is { Exception.InnerException: { } failure })
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            var unfinished = requests[pulls.FindIndex(p => p.IsCanceled)].Image;
+            throw new PullFailedException($"pull of {unfinished} did not finish within pull.deadline {Durations.Format(settings.Deadline)}");
+        }
+        return [.. pulls.Select(p => p.Result)];
+    }
+
+    private async Task<PullResult> PullInSlotAsync(
+        PullRequest request, SemaphoreSlim slots, CancellationTokenSource deadline, CancellationTokenSource abort,
+        Action<PinnedImage, PullProgress>? onProgress)
+    {
+        await slots.WaitAsync(abort.Token);
+        try
+        {
+            return await PullAsync(request, deadline.Token, abort.Token, onProgress);
+        }
+        catch (LauncherException)
+        {
+            await abort.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    private async Task<PullResult> PullAsync(
+        PullRequest request, CancellationToken deadline, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
+    {
+        var (image, sources) = request;
         if (settings.Policy != PullPolicy.Always)
         {
             foreach (var source in sources)
             {
-                var pinned = source.Reference.Pinned(digest);
-                if (await IsPresentAsync(source, pinned, digest, cancellationToken))
+                var pinned = image.OnHost(source.Host);
+                if (await IsPresentAsync(pinned, cancellationToken))
                 {
                     logger.LogInformation("Image {Image} is present locally; pull policy {Policy} skips the pull", pinned, settings.Policy);
-                    return new PullResult(source, pinned, Pulled: false, []);
+                    return new PullResult(image, pinned, source, Pulled: false, []);
                 }
             }
             if (settings.Policy == PullPolicy.Never)
                 throw new PullRefusedException(
-                    $"image {sources[^1].Reference.Pinned(digest)} is not present locally and pull.policy is \"never\"; load the image or change the policy");
+                    $"image {image} is not present locally and pull.policy is \"never\"; load the image or change the policy");
         }
 
-        using var deadline = new CancellationTokenSource(settings.Deadline, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var skipped = new List<string>();
         string? lastFailure = null;
         try
@@ -47,71 +98,79 @@ public sealed class ImagePuller(
                 skipped.Clear();
                 foreach (var source in sources)
                 {
-                    var outcome = await PullOnceAsync(source, digest, attempt, linked.Token);
+                    var pinned = image.OnHost(source.Host);
+                    var outcome = await PullOnceAsync(source, pinned, attempt, cancellationToken, onProgress);
                     if (outcome is null)
-                        return new PullResult(source, source.Reference.Pinned(digest), Pulled: true, [.. skipped]);
+                        return new PullResult(image, pinned, source, Pulled: true, [.. skipped]);
 
                     var (failureClass, complaint) = outcome.Value;
                     lastFailure = $"{source.Label}: {complaint}";
                     if (source.IsMirror)
                     {
-                        skipped.Add($"{source.Label} skipped: {failureClass.Describe()}: {complaint}");
+                        skipped.Add($"{source.Label} skipped for {image.Repository.Path}: {failureClass.Describe()}: {complaint}");
                         continue;
                     }
                     if (failureClass.IsPermanent())
-                        throw new PullRefusedException(Refusal(source, digest, failureClass, complaint, credentials.For(source.Host) is not null));
+                        throw new PullRefusedException(Refusal(source, image, failureClass, complaint, credentials.For(source.Host) is not null));
                 }
 
                 if (attempt < settings.Attempts)
                 {
                     var wait = Backoff(attempt);
-                    logger.LogWarning("Pull attempt {Attempt}/{Attempts} failed; next attempt in {Wait}", attempt, settings.Attempts, Durations.Format(wait));
-                    await Task.Delay(wait, _time, linked.Token);
+                    logger.LogWarning("Pull attempt {Attempt}/{Attempts} of {Image} failed; next attempt in {Wait}",
+                        attempt, settings.Attempts, image, Durations.Format(wait));
+                    await Task.Delay(wait, _time, cancellationToken);
                 }
             }
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             throw new PullFailedException(
-                $"pull of {digest} did not finish within pull.deadline {Durations.Format(settings.Deadline)}; last error: {lastFailure ?? "none"}");
+                $"pull of {image} did not finish within pull.deadline {Durations.Format(settings.Deadline)}; last error: {lastFailure ?? "none"}");
         }
 
         throw new PullFailedException(
-            $"pull of {digest} failed after {settings.Attempts} attempt{(settings.Attempts == 1 ? "" : "s")}; last error: {lastFailure}");
+            $"pull of {image} failed after {settings.Attempts} attempt{(settings.Attempts == 1 ? "" : "s")}; last error: {lastFailure}");
     }
 
     /// <summary>One docker pull from one source: null on success, else the failure's class and docker's words.</summary>
-    private async Task<(PullFailureClass, string)?> PullOnceAsync(PullSource source, ImageDigest digest, int attempt, CancellationToken cancellationToken)
+    private async Task<(PullFailureClass, string)?> PullOnceAsync(
+        PullSource source, PinnedImage pinned, int attempt, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
     {
-        var pinned = source.Reference.Pinned(digest);
-        using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attemptTimeout.CancelAfter(settings.AttemptTimeout);
+        using var attemptTimeout = new CancellationTokenSource(settings.AttemptTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attemptTimeout.Token);
+        var progress = new PullProgress();
 
         DockerOutput output;
         try
         {
             await using var config = await CredentialsForAsync(source, cancellationToken);
             var arguments = config is null ? new List<string>() : ["--config", config.Path];
-            arguments.AddRange(["pull", "--quiet", pinned]);
-            output = await docker.RunAsync(arguments, attemptTimeout.Token);
+            arguments.AddRange(["pull", pinned.Reference]);
+            output = await docker.RunAsync(arguments, linked.Token, line =>
+            {
+                if (progress.Observe(line))
+                    onProgress?.Invoke(pinned, progress);
+            });
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            logger.LogWarning("Pull attempt {Attempt} from {Source} timed out after {Timeout}", attempt, source.Label, Durations.Format(settings.AttemptTimeout));
+            logger.LogWarning("Pull attempt {Attempt} of {Image} from {Source} timed out after {Timeout}",
+                attempt, pinned, source.Label, Durations.Format(settings.AttemptTimeout));
             return (PullFailureClass.Timeout, $"docker pull did not finish within pull.attempt_timeout {Durations.Format(settings.AttemptTimeout)}");
         }
 
         if (output.Succeeded)
         {
-            await EnsureRepoDigestAsync(source, pinned, digest, cancellationToken);
-            logger.LogInformation("Pulled {Image} from {Source} in {Duration} ms (attempt {Attempt})",
-                pinned, source.Label, (long)output.Duration.TotalMilliseconds, attempt);
+            await EnsureRepoDigestAsync(pinned, cancellationToken);
+            logger.LogInformation("Pulled {Image} from {Source} in {Duration} ms (attempt {Attempt}, {Progress})",
+                pinned, source.Label, (long)output.Duration.TotalMilliseconds, attempt, progress);
             return null;
         }
 
         var failureClass = PullFailure.Classify(output.Complaint);
-        logger.LogWarning("Pull attempt {Attempt} from {Source} failed after {Duration} ms ({Class}): {Complaint}",
-            attempt, source.Label, (long)output.Duration.TotalMilliseconds, failureClass.Describe(), output.Complaint);
+        logger.LogWarning("Pull attempt {Attempt} of {Image} from {Source} failed after {Duration} ms ({Class}): {Complaint}",
+            attempt, pinned, source.Label, (long)output.Duration.TotalMilliseconds, failureClass.Describe(), output.Complaint);
         return (failureClass, output.Complaint);
     }
 
@@ -120,23 +179,23 @@ public sealed class ImagePuller(
             ? await DockerConfigDirectory.CreateAsync(stateDir, source.Reference.CredentialKey, credential, cancellationToken)
             : null;
 
-    private async Task EnsureRepoDigestAsync(PullSource source, string pinned, ImageDigest digest, CancellationToken cancellationToken)
+    private async Task EnsureRepoDigestAsync(PinnedImage pinned, CancellationToken cancellationToken)
     {
-        if (!await IsPresentAsync(source, pinned, digest, cancellationToken))
+        if (!await IsPresentAsync(pinned, cancellationToken))
             throw new PullRefusedException(
                 $"docker pulled {pinned} but 'docker image inspect' does not list it among the image's RepoDigests; refusing to launch it");
     }
 
     /// <summary>True when docker lists <paramref name="pinned"/> among the local image's RepoDigests.</summary>
-    private async Task<bool> IsPresentAsync(PullSource source, string pinned, ImageDigest digest, CancellationToken cancellationToken)
+    private async Task<bool> IsPresentAsync(PinnedImage pinned, CancellationToken cancellationToken)
     {
-        var output = await docker.RunAsync(["image", "inspect", "--format", "{{json .RepoDigests}}", pinned], cancellationToken);
+        var output = await docker.RunAsync(["image", "inspect", "--format", "{{json .RepoDigests}}", pinned.Reference], cancellationToken);
         if (!output.Succeeded)
             return false;
         try
         {
             var repoDigests = JsonSerializer.Deserialize(output.StandardOutput, DockerJsonContext.Default.StringArray) ?? [];
-            return repoDigests.Any(entry => Names(entry, source.Reference, digest));
+            return repoDigests.Any(entry => Names(entry, pinned));
         }
         catch (JsonException)
         {
@@ -144,20 +203,8 @@ public sealed class ImagePuller(
         }
     }
 
-    private static bool Names(string repoDigest, ImageReference reference, ImageDigest digest)
-    {
-        var at = repoDigest.IndexOf('@');
-        if (at < 0 || repoDigest[(at + 1)..] != digest.ToString())
-            return false;
-        try
-        {
-            return ImageReference.Parse(repoDigest[..at]).Repository == reference.Repository;
-        }
-        catch (ImageReferenceException)
-        {
-            return false;
-        }
-    }
+    private static bool Names(string repoDigest, PinnedImage pinned) =>
+        PinnedImage.TryParse(repoDigest, out var listed) && listed.Reference == pinned.Reference;
 
     private TimeSpan Backoff(int attempt)
     {
@@ -166,10 +213,10 @@ public sealed class ImagePuller(
         return wait < settings.BackoffMax ? wait : settings.BackoffMax;
     }
 
-    private static string Refusal(PullSource source, ImageDigest digest, PullFailureClass failureClass, string complaint, bool hasCredentials) =>
+    private static string Refusal(PullSource source, PinnedImage image, PullFailureClass failureClass, string complaint, bool hasCredentials) =>
         failureClass == PullFailureClass.NotFound
-            ? $"{source.Host} does not have {source.Reference.Repository}@{digest}: {complaint}; check image.reference and the digest"
+            ? $"{source.Host} does not have {image}: {complaint}; check the image reference and the digest"
             : hasCredentials
-                ? $"{source.Host} refused the pull of {source.Reference.Repository}@{digest}: {complaint}; check the credentials configured for {source.Host}"
-                : $"{source.Host} refused the pull of {source.Reference.Repository}@{digest}: {complaint}; credentials are missing: no [[registry]] credentials are configured for {source.Host}";
+                ? $"{source.Host} refused the pull of {image}: {complaint}; check the credentials configured for {source.Host}"
+                : $"{source.Host} refused the pull of {image}: {complaint}; credentials are missing: no [[registry]] credentials are configured for {source.Host}";
 }

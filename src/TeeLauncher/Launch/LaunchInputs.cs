@@ -3,6 +3,7 @@ using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Registries;
+using TeeLauncher.Selection;
 
 namespace TeeLauncher.Launch;
 
@@ -14,6 +15,13 @@ public sealed record LaunchInputs(
     RegistryCredentialStore Credentials,
     IReadOnlyList<PullSource> Sources)
 {
+    /// <summary>Every image of the stack with its sources: the measured image at <paramref name="digest"/> first (SPEC 6.1).</summary>
+    public IReadOnlyList<PullRequest> PullRequests(ImageDigest digest) =>
+    [
+        new(new PinnedImage(Image, digest), Sources),
+        .. Template.Stack(Config.Compose.Env).Images.Select(i => new PullRequest(i.Image, PullSource.For(i.Image.Repository, Config.Registries))),
+    ];
+
     /// <summary>Loads and checks the config, compose template and credentials; throws with every problem found.</summary>
     public static LaunchInputs Load(string configPath)
     {
@@ -38,7 +46,7 @@ public sealed record LaunchInputs(
             template = Collect(problems, () =>
             {
                 var loaded = ComposeTemplate.Load(config.Compose.File);
-                problems.AddRange(loaded.Check([.. config.Compose.Env.Keys]));
+                problems.AddRange(loaded.Check(config.Compose.Env));
                 return loaded;
             }, config.Compose.File);
         var credentials = Collect(problems, () => RegistryCredentialStore.Load(config), config.SourcePath);

@@ -54,22 +54,29 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             var quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(cancellationToken);
             var composeCommand = compose.CommandAsync(cancellationToken);
 
-            Report($"pulling {inputs.Image.Repository}@{selection.Digest}");
+            var requests = inputs.PullRequests(selection.Digest);
+            Report($"pulling {requests.Count} image{(requests.Count == 1 ? "" : "s")}");
             var puller = new ImagePuller(_docker, config.Pull, inputs.Credentials, config.Launcher.StateDir, loggers.CreateLogger("pull"));
-            var pulled = await puller.PullAsync(inputs.Sources, selection.Digest, cancellationToken);
-            foreach (var skipped in pulled.SkippedSources)
-                _log.LogWarning("{Skipped}", skipped);
-            _log.LogInformation("Image {Image} served by {Source}", pulled.PinnedReference, pulled.Source.Label);
+            var board = new PullBoard(requests, _log, status => Report(status));
+            var pulled = await puller.PullAllAsync(requests, cancellationToken, board.Update);
+            foreach (var result in pulled)
+            {
+                foreach (var skipped in result.SkippedSources)
+                    _log.LogWarning("{Skipped}", skipped);
+                _log.LogInformation("Image {Image} served by {Source}", result.Image, result.Source.Label);
+            }
 
             if (await quiesce is var stopped and > 0)
                 _log.LogWarning("Stopped {Count} container(s) of project {Project} that ran before measurement", stopped, config.Compose.Project);
             await composeCommand;
 
-            var rendered = inputs.Template.Render(pulled.PinnedReference, config.Compose.Env);
+            var main = pulled[0];
+            var rendered = inputs.Template.Render(main.Image, config.Compose.Env, pulled.Skip(1).ToDictionary(r => r.Requested.Reference, r => r.Image));
             StateDirectory.WriteAtomically(_state.RenderedComposeFile, rendered);
             Report("measuring", s => s with
             {
-                Image = pulled.PinnedReference, PulledFrom = pulled.Source.Label, Pulled = pulled.Pulled, SkippedSources = pulled.SkippedSources,
+                Image = main.Image.Reference, PulledFrom = main.Source.Label, Pulled = main.Pulled, SkippedSources = [.. pulled.SelectMany(r => r.SkippedSources)],
+                Images = [.. pulled.Select(r => new StatusImage(r.Image.Reference, r.Image.Digest.ToString(), r.Source.Label, r.Pulled))],
                 ComposeFile = _state.RenderedComposeFile, ComposeSha256 = Convert.ToHexStringLower(SHA256.HashData(rendered)),
             });
             var measured = await measurer.MeasureAsync(LaunchEvents.For(config.Measurement, selection.Digest, rendered), cancellationToken);
@@ -79,7 +86,7 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             });
 
             await compose.UpAsync(_state.RenderedComposeFile, cancellationToken);
-            Report($"running {pulled.PinnedReference}", s => s with { Phase = "running" });
+            Report($"running {main.Image}", s => s with { Phase = "running" });
             return new LaunchedStack(compose, _state.RenderedComposeFile, config.Compose.Supervise, stateLock);
         }
         catch (Exception e)

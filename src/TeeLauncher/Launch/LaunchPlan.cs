@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using TeeLauncher.Configuration;
+using TeeLauncher.Docker;
 using TeeLauncher.Selection;
 
 namespace TeeLauncher.Launch;
@@ -15,7 +16,9 @@ public sealed record LaunchPlan(
     int? ApprovedPosition,
     string Repository,
     string PullPolicy,
+    int PullConcurrency,
     IReadOnlyList<PlannedSource> Sources,
+    IReadOnlyList<PlannedImage> Images,
     string MeasurementBackend,
     string EventLog,
     IReadOnlyList<PlannedEvent> Events,
@@ -26,15 +29,26 @@ public sealed record LaunchPlan(
     {
         var config = inputs.Config;
         var selection = DigestSelector.Select(config.Image, config.Locations);
+        var requests = inputs.PullRequests(selection.Digest);
+        var stack = inputs.Template.Stack(config.Compose.Env);
+        // Every other image as if its first source serves it; the measured image's sources are listed with their compose hash.
+        var others = requests.Skip(1).ToDictionary(r => r.Image.Reference, r => r.Image.OnHost(r.Sources[0].Host));
         var sources = inputs.Sources.Select(source =>
         {
-            var pinned = source.Reference.Pinned(selection.Digest);
-            var rendered = inputs.Template.Render(pinned, config.Compose.Env);
-            return new PlannedSource(source.Label, pinned, CredentialsOf(config, source.Host),
+            var pinned = new PinnedImage(source.Reference, selection.Digest);
+            var rendered = inputs.Template.Render(pinned, config.Compose.Env, others);
+            return new PlannedSource(source.Label, pinned.Reference, CredentialsOf(config, source.Host),
                 Convert.ToHexStringLower(SHA256.HashData(rendered)), rendered);
         }).ToList();
+        var images = requests.Select((request, i) => new PlannedImage(
+            request.Image.Reference,
+            request.Image.Digest.ToString(),
+            i == 0 ? stack.MeasuredServices : stack.Images[i - 1].Services,
+            i == 0,
+            [.. request.Sources.Select(s => new PlannedImageSource(s.Label, request.Image.OnHost(s.Host).Reference, CredentialsOf(config, s.Host)))]))
+            .ToList();
 
-        // Events as they will be if the first source serves the image; the compose hash of each other source is listed with it.
+        // Events as they will be if the first source of each image serves it.
         var first = sources[0];
         var events = LaunchEvents.For(config.Measurement, selection.Digest, first.Rendered)
             .Select(e => new PlannedEvent(e.Name, Convert.ToHexStringLower(e.Payload), Convert.ToHexStringLower(e.Digest())))
@@ -49,7 +63,9 @@ public sealed record LaunchPlan(
             selection.ApprovedPosition,
             inputs.Image.Repository,
             ConfigSpellings.Of(ConfigSpellings.PullPolicies, config.Pull.Policy),
+            config.Pull.Concurrency,
             sources,
+            images,
             ConfigSpellings.Of(ConfigSpellings.Backends, config.Measurement.Backend),
             config.Measurement.EventLog,
             events,
@@ -76,5 +92,10 @@ public sealed record PlannedSource(
     string Credentials,
     string ComposeSha256,
     [property: System.Text.Json.Serialization.JsonIgnore] byte[] Rendered);
+
+/// <summary>One image of the stack: the measured one first, then each other service image, with where it would come from.</summary>
+public sealed record PlannedImage(string Image, string Digest, IReadOnlyList<string> Services, bool Measured, IReadOnlyList<PlannedImageSource> Sources);
+
+public sealed record PlannedImageSource(string Source, string Reference, string Credentials);
 
 public sealed record PlannedEvent(string Name, string Payload, string Digest);

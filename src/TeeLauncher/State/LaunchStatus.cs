@@ -18,6 +18,7 @@ public sealed record LaunchStatus
     public string? PulledFrom { get; init; }
     public bool? Pulled { get; init; }
     public IReadOnlyList<string> SkippedSources { get; init; } = [];
+    public IReadOnlyList<StatusImage> Images { get; init; } = [];
     public string? MeasurementBackend { get; init; }
     public IReadOnlyList<StatusEvent> Events { get; init; } = [];
     public string? ComposeFile { get; init; }
@@ -42,6 +43,9 @@ public sealed record LaunchStatus
     public void Write(string file) =>
         StateDirectory.WriteAtomically(file, JsonSerializer.SerializeToUtf8Bytes(this, StateJsonContext.Default.LaunchStatus));
 }
+
+/// <summary>One image of the stack as pulled: the reference compose was given, its digest and the source that served it.</summary>
+public sealed record StatusImage(string Reference, string Digest, string Source, bool Pulled);
 
 public sealed record StatusEvent(string Name, string Payload, string Digest, bool ExtendedNow);
 

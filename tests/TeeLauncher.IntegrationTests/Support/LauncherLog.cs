@@ -9,6 +9,6 @@ public static partial class LauncherLog
     public static IEnumerable<int> PullAttempts(string log) =>
         PullAttempt().Matches(log).Select(m => int.Parse(m.Groups[1].Value)).Distinct();
 
-    [GeneratedRegex(@"Pull attempt (\d+) from")]
+    [GeneratedRegex(@"Pull attempt (\d+) of \S+ from")]
     private static partial Regex PullAttempt();
 }
