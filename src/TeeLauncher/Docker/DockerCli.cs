@@ -31,11 +31,13 @@ public sealed class DockerCli(string executable = "docker")
 
     /// <summary>Runs <paramref name="executable"/> to completion; a non-zero exit is a result, not an exception.</summary>
     public static async Task<DockerOutput> RunAsync(
-        string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null)
+        string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null,
+        PipeSource? standardInput = null)
     {
         var clock = Stopwatch.StartNew();
         var command = CliWrap.Cli.Wrap(executable)
             .WithArguments(arguments)
+            .WithStandardInputPipe(standardInput ?? PipeSource.Null)
             .WithValidation(CommandResultValidation.None);
         if (workingDirectory is not null)
             command = command.WithWorkingDirectory(workingDirectory);
