@@ -10,8 +10,10 @@ layer each, pinned by digest. Two scenarios, the launcher and the operator's scr
 
 The stack is removed between runs. The script is what an operator would write instead of the launcher:
 `docker pull` of the measured image by digest, then `docker-compose up -d` on the very file the launcher
-rendered (compose pulls the sidecars it lacks). Needs the test environment (tests/env/testenv.sh env
-exported) and a NativeAOT build of the launcher. Prints markdown on stdout; progress goes to stderr.
+rendered (compose pulls the sidecars it lacks). With --reference a third side pulls every image at once with
+docker, then runs compose: the best that pulling the whole stack concurrently can give with this compose.
+Needs the test environment (tests/env/testenv.sh env exported) and a NativeAOT build of the launcher.
+Prints markdown on stdout; progress goes to stderr.
 """
 import argparse
 import io
@@ -41,14 +43,27 @@ SERVICE = """  {name}:
     command: ["/bin/sleep", "3600"]
 """
 
-# The operator's script, timing its two steps with bash's clock (no extra process).
+# The operator's script, timing its two steps with bash's clock (no extra process):
+# operator-boot.sh PROJECT FILE STAMPS MEASURED-IMAGE [OTHER-IMAGES...]
 SCRIPT = """set -e
 t0=$EPOCHREALTIME
-docker pull "$1" >/dev/null
+docker pull "$4" >/dev/null
 t1=$EPOCHREALTIME
-docker-compose -p "$2" -f "$3" up -d 2>/dev/null
+docker-compose -p "$1" -f "$2" up -d 2>/dev/null
 t2=$EPOCHREALTIME
-echo "$t0 $t1 $t2" >"$4"
+echo "$t0 $t1 $t2" >"$3"
+"""
+
+# The reference (--reference): every image pulled at once, then compose; what pull.concurrency can reach at best.
+PARALLEL_SCRIPT = """set -e
+t0=$EPOCHREALTIME
+pids=()
+for image in "${@:4}"; do docker pull "$image" >/dev/null & pids+=($!); done
+for pid in "${pids[@]}"; do wait "$pid"; done
+t1=$EPOCHREALTIME
+docker-compose -p "$1" -f "$2" up -d 2>/dev/null
+t2=$EPOCHREALTIME
+echo "$t0 $t1 $t2" >"$3"
 """
 
 
@@ -115,7 +130,7 @@ def start_relay(delay_ms, rate):
     return relay, line[1]
 
 
-def write_deployment(folder, relay, digests, policy):
+def write_deployment(folder, relay, digests, policy, concurrency):
     os.makedirs(folder, exist_ok=True)
     state = os.path.join("/dev/shm", "tee-bench-" + os.path.basename(folder))
     template = 'version: "2.4"\nservices:\n' + SERVICE.format(name="app", image="${TEE_LAUNCHER_IMAGE}")
@@ -136,7 +151,7 @@ reference = "{relay}/bench/stack-app"
 approved_hashes_file = "approved-hashes.json"
 
 [pull]
-policy = "{policy}"
+policy = "{policy}"{f"{chr(10)}concurrency = {concurrency}" if concurrency else ""}
 
 [measurement]
 backend = "none"
@@ -199,13 +214,13 @@ def run_launcher(launcher, config, state):
     return elapsed, launcher_phases(started, result.stderr)
 
 
-def run_script(script, measured, rendered, work):
+def run_script(script, rendered, references, work):
     stamps = os.path.join(work, "script-stamps")
     clock = time.perf_counter()
-    result = subprocess.run(["bash", script, measured, PROJECT, rendered, stamps], capture_output=True, text=True)
+    result = subprocess.run(["bash", script, PROJECT, rendered, stamps, *references], capture_output=True, text=True)
     elapsed = time.perf_counter() - clock
     if result.returncode != 0:
-        raise SystemExit(f"operator script failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+        raise SystemExit(f"{os.path.basename(script)} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
     with open(stamps) as f:
         t0, t1, t2 = (float(x) for x in f.read().split())
     return elapsed, {"docker pull": (t1 - t0) * 1000, "docker-compose up -d": (t2 - t1) * 1000}
@@ -227,13 +242,16 @@ def fmt(values):
     return f"{statistics.median(values) * 1000:.0f} ms ({values[0] * 1000:.0f}-{values[-1] * 1000:.0f})"
 
 
-def scenario(name, launcher, config, state, script, references, runs, work):
+def scenario(name, launcher, config, state, scripts, references, runs, work):
+    """Times per side; `scripts` maps a side's name to (script, its arguments after the rendered file's)."""
     cold = name == "cold boot"
-    ours, theirs, marks, script_phases = [], [], [], []
+    times = {side: [] for side in ("launcher", *scripts)}
+    marks, script_phases = [], []
     rendered = os.path.join(work, f"{name.replace(' ', '-')}-compose.yml")
-    # Run 0 is a warm-up pair, launcher first: it renders the file the script then uses.
+    # Run 0 is a warm-up round, launcher first: it renders the file the scripts then use. Later rounds rotate the order.
     for i in range(runs + 1):
-        for side in ("launcher", "script") if i % 2 == 0 else ("script", "launcher"):
+        order = list(times)
+        for side in order[i % len(order):] + order[:i % len(order)]:
             down()
             if cold:
                 remove_images(references)
@@ -243,16 +261,16 @@ def scenario(name, launcher, config, state, script, references, runs, work):
                 elapsed, run_marks = run_launcher(launcher, config, state)
                 shutil.copy(os.path.join(state, "compose.yml"), rendered)
                 if i > 0:
-                    ours.append(elapsed)
                     marks.append(run_marks)
             else:
-                elapsed, phases = run_script(script, references[0], rendered, work)
-                if i > 0:
-                    theirs.append(elapsed)
+                elapsed, phases = run_script(scripts[side], rendered, references, work)
+                if i > 0 and side == "script":
                     script_phases.append(phases)
+            if i > 0:
+                times[side].append(elapsed)
             log(f"{name}: {'warm-up' if i == 0 else f'run {i} of {runs}'}, {side} {elapsed * 1000:.0f} ms")
     down()
-    return ours, theirs, marks, script_phases
+    return times, marks, script_phases
 
 
 def machine():
@@ -271,6 +289,9 @@ def main():
     parser.add_argument("--delay-ms", type=float, default=30.0)
     parser.add_argument("--rate", type=float, default=4_000_000, help="bytes per second per connection")
     parser.add_argument("--scenarios", default="cold,warm", help="comma-separated: cold, warm")
+    parser.add_argument("--reference", action="store_true",
+                        help="also time a third side: every image pulled at once by docker, then docker-compose up -d")
+    parser.add_argument("--pull-concurrency", type=int, help="write pull.concurrency into the launcher's config (default: leave it out)")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="tee-stack-bench-")
@@ -279,16 +300,19 @@ def main():
         digests = push_images(work)
         relay, relay_address = start_relay(args.delay_ms, args.rate)
         log(f"relay on {relay_address} in front of {REGISTRY}")
-        script = os.path.join(work, "operator-boot.sh")
-        with open(script, "w") as f:
-            f.write(SCRIPT)
+        scripts = {"script": os.path.join(work, "operator-boot.sh")}
+        if args.reference:
+            scripts["reference"] = os.path.join(work, "parallel-pulls-boot.sh")
+        for path, text in zip(scripts.values(), (SCRIPT, PARALLEL_SCRIPT)):
+            with open(path, "w") as f:
+                f.write(text)
         references = [f"{relay_address}/bench/stack-{name}@{digests[name]}" for name, _ in IMAGES]
         results = []
         for key, name, policy in (("cold", "cold boot", "always"), ("warm", "warm reboot", "missing")):
             if key not in args.scenarios.split(","):
                 continue
-            config, state = write_deployment(os.path.join(work, key), relay_address, digests, policy)
-            results.append((name, policy, *scenario(name, args.aot, config, state, script, references, args.runs, work)))
+            config, state = write_deployment(os.path.join(work, key), relay_address, digests, policy, args.pull_concurrency)
+            results.append((name, policy, *scenario(name, args.aot, config, state, scripts, references, args.runs, work)))
     finally:
         if relay is not None:
             relay.terminate()
@@ -299,7 +323,8 @@ def main():
 
     command = "bash tests/benchmarks/stack-bench.sh --runs " + str(args.runs) + "".join(
         f" --{flag.replace('_', '-')} {getattr(args, flag):g}" for flag, default in (("delay_ms", 30.0), ("rate", 4_000_000))
-        if getattr(args, flag) != default)
+        if getattr(args, flag) != default) + (f" --pull-concurrency {args.pull_concurrency}" if args.pull_concurrency else "") + (" --reference" if args.reference else "") + (
+        f" --scenarios {args.scenarios}" if args.scenarios != "cold,warm" else "")
     print("## Stack boot from a distant registry")
     print()
     print("\n".join(machine()))
@@ -307,13 +332,17 @@ def main():
     print()
     print(f"Relay: {args.delay_ms:g} ms per request, {args.rate / 1e6:g} MB/s per connection. "
           f"Images: {', '.join(f'{n} {m} MiB' for n, m in IMAGES)} of random bytes, one layer each. "
-          f"{args.runs} runs of each side, alternating, after one warm-up pair.")
+          f"{args.runs} runs of each side, the order rotating every round, after one warm-up round.")
     print()
     print("| scenario | launcher: median (min-max) | operator script: median (min-max) | ratio of medians |")
     print("|---|---|---|---|")
-    for name, policy, ours, theirs, _, _ in results:
-        print(f"| {name}, launcher policy {policy} | {fmt(ours)} | {fmt(theirs)} | {statistics.median(ours) / statistics.median(theirs):.2f} |")
-    for name, _, _, _, marks, script_phases in results:
+    for name, policy, times, _, _ in results:
+        ratio = statistics.median(times["launcher"]) / statistics.median(times["script"])
+        print(f"| {name}, launcher policy {policy} | {fmt(times['launcher'])} | {fmt(times['script'])} | {ratio:.2f} |")
+        if "reference" in times:
+            ratio = statistics.median(times["reference"]) / statistics.median(times["script"])
+            print(f"| {name}, reference: all images pulled at once, then compose | {fmt(times['reference'])} | {fmt(times['script'])} | {ratio:.2f} |")
+    for name, _, _, marks, script_phases in results:
         print()
         print(f"### {name}: phases (medians)")
         print()
