@@ -3,7 +3,8 @@
 #   bash tests/benchmarks/run.sh [--runs N] [--settle SECONDS]
 # Uses the same local dockerd and registry as the integration tests (tests/env/testenv.sh), builds the
 # launcher twice (NativeAOT and JIT) and prints the tables: launch overhead against a plain script,
-# plan/validate time and memory, resident memory of a supervising run, config parse time, verify throughput.
+# plan/validate time and memory, resident memory of a supervising run, config parse time, verify throughput,
+# and the boot of a three-image stack from a distant registry (stack-bench.sh, its own machine lines).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,3 +33,5 @@ echo
 echo "## verify"
 echo
 TEE_LAUNCHER="$out/aot/tee-launcher" bash "$root/tests/benchmarks/verify-bench.sh"
+echo
+TEE_LAUNCHER="$out/aot/tee-launcher" bash "$root/tests/benchmarks/stack-bench.sh"

@@ -1,3 +1,4 @@
+using CliWrap;
 using Microsoft.Extensions.Logging;
 using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
@@ -34,16 +35,20 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
         return _command;
     }
 
-    public async Task UpAsync(string renderedFile, CancellationToken cancellationToken)
-    {
-        // The launcher pulled every image: compose must neither build nor pull. docker-compose v1 has no --pull; it pulls
-        // only what is missing, and the launcher checked that every image is present.
-        var plugin = (await CommandAsync(cancellationToken)).Count > 1;
-        var output = await ComposeAsync(renderedFile,
-            ["up", "--detach", "--remove-orphans", "--no-build", .. plugin ? new[] { "--pull", "never" } : []], cancellationToken);
-        if (!output.Succeeded)
-            throw new ComposeException($"compose failed to start project '{Project}': {output.Complaint}");
-    }
+    /// <summary>
+    /// Starts "up" now with <c>--file -</c>, in the rendered file's folder (compose's project directory either way);
+    /// the file itself goes to compose only through <see cref="PendingUp.UpAsync"/>, after the measurement. Compose v1
+    /// spends about a second in Python imports before it reads its file: started before the pull, it does so meanwhile.
+    /// </summary>
+    public PendingUp StartUp(string renderedFile, CancellationToken cancellationToken) =>
+        new(async (input, token) =>
+        {
+            // The launcher pulled every image: compose must neither build nor pull. docker-compose v1 has no --pull; it
+            // pulls only what is missing, and the launcher checked that every image is present.
+            var plugin = (await CommandAsync(token)).Count > 1;
+            return await ComposeAsync(renderedFile,
+                ["up", "--detach", "--remove-orphans", "--no-build", .. plugin ? new[] { "--pull", "never" } : []], token, input);
+        }, Project, cancellationToken);
 
     public async Task DownAsync(string renderedFile, CancellationToken cancellationToken)
     {
@@ -81,15 +86,17 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
             .ToList();
     }
 
-    private async Task<DockerOutput> ComposeAsync(string renderedFile, IReadOnlyList<string> verb, CancellationToken cancellationToken)
+    private async Task<DockerOutput> ComposeAsync(
+        string renderedFile, IReadOnlyList<string> verb, CancellationToken cancellationToken, PipeSource? fileFromInput = null)
     {
         var command = await CommandAsync(cancellationToken);
         var directory = Path.GetDirectoryName(renderedFile)!;
         return await DockerCli.RunAsync(
             command[0],
-            [.. command.Skip(1), "--project-name", Project, "--file", renderedFile, .. verb],
+            [.. command.Skip(1), "--project-name", Project, "--file", fileFromInput is null ? renderedFile : "-", .. verb],
             cancellationToken,
-            directory);
+            directory,
+            standardInput: fileFromInput);
     }
 }
 

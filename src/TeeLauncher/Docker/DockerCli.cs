@@ -42,7 +42,8 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
     /// <summary>Runs <paramref name="executable"/> to completion; a non-zero exit is a result, not an exception.</summary>
     public static async Task<DockerOutput> RunAsync(
         string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null,
-        Action<string>? onOutputLine = null)
+        Action<string>? onOutputLine = null,
+        PipeSource? standardInput = null)
     {
         var clock = Stopwatch.StartNew();
         var standardOutput = new StringBuilder();
@@ -53,7 +54,8 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
             .WithStandardOutputPipe(onOutputLine is null
                 ? PipeTarget.ToStringBuilder(standardOutput)
                 : PipeTarget.Merge(PipeTarget.ToStringBuilder(standardOutput), PipeTarget.ToDelegate(onOutputLine)))
-            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(standardError));
+            .WithStandardErrorPipe(PipeTarget.ToStringBuilder(standardError))
+            .WithStandardInputPipe(standardInput ?? PipeSource.Null);
         if (workingDirectory is not null)
             command = command.WithWorkingDirectory(workingDirectory);
         try

@@ -49,10 +49,11 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             await measurer.PrepareAsync(selection.Digest, cancellationToken);
             Report("measurement backend ready", s => s with { MeasurementBackend = measurer.Backend.Name });
 
-            // Quiescing and the compose command check run while the image is pulled; both finish before the measurement.
+            // Quiescing runs while the image is pulled and finishes before the measurement; compose starts now too,
+            // but receives the file only after the measurement.
             var compose = new ComposeRunner(_docker, config.Compose, loggers.CreateLogger("compose"));
             var quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(cancellationToken);
-            var composeCommand = compose.CommandAsync(cancellationToken);
+            await using var up = compose.StartUp(_state.RenderedComposeFile, cancellationToken);
 
             var requests = inputs.PullRequests(selection.Digest);
             Report($"pulling {requests.Count} image{(requests.Count == 1 ? "" : "s")}");
@@ -68,7 +69,6 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
 
             if (await quiesce is var stopped and > 0)
                 _log.LogWarning("Stopped {Count} container(s) of project {Project} that ran before measurement", stopped, config.Compose.Project);
-            await composeCommand;
 
             var main = pulled[0];
             var rendered = inputs.Template.Render(main.Image, config.Compose.Env, pulled.Skip(1).ToDictionary(r => r.Requested.Reference, r => r.Image));
@@ -85,7 +85,7 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
                 Events = [.. measured.Select(m => new StatusEvent(m.Event.Name, Convert.ToHexStringLower(m.Event.Payload), m.DigestHex, m.ExtendedNow))],
             });
 
-            await compose.UpAsync(_state.RenderedComposeFile, cancellationToken);
+            await up.UpAsync(rendered);
             Report($"running {main.Image}", s => s with { Phase = "running" });
             return new LaunchedStack(compose, _state.RenderedComposeFile, config.Compose.Supervise, stateLock);
         }

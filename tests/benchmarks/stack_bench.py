@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""Stack boot benchmark of issue 11: a three-image stack from a distant registry, launcher against script.
+
+The registry of the test environment is put behind slow_relay.py (30 ms per request, 4 MB/s per
+connection). The stack is a measured image of 24 MB and two sidecars of 12 MB each of random bytes, one
+layer each, pinned by digest. Two scenarios, the launcher and the operator's script alternating:
+
+- cold boot: no image present (removed with docker rmi before every run), launcher pull policy "always";
+- warm reboot: every image present, launcher pull policy "missing".
+
+The stack is removed between runs. The script is what an operator would write instead of the launcher:
+`docker pull` of the measured image by digest, then `docker-compose up -d` on the very file the launcher
+rendered (compose pulls the sidecars it lacks). With --reference a third side pulls every image at once with
+docker, then runs compose: the best that pulling the whole stack concurrently can give with this compose.
+Needs the test environment (tests/env/testenv.sh env exported) and a NativeAOT build of the launcher.
+Prints markdown on stdout; progress goes to stderr.
+"""
+import argparse
+import io
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+REGISTRY = os.environ["TEE_TEST_REGISTRY"]
+BASE_ROOT = os.path.join(os.environ["TEE_TEST_STATE"], "busybox-root")
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = "bench_stack"
+MIB = 1024 * 1024
+# name, MiB of random data. The bytes are new for every session: dockerd skips the download of a layer it
+# already holds, so data shared with any image left on the daemon would make a cold boot warm.
+IMAGES = (("app", 24), ("side1", 12), ("side2", 12))
+
+SERVICE = """  {name}:
+    image: {image}
+    network_mode: none
+    command: ["/bin/sleep", "3600"]
+"""
+
+# The operator's script, timing its two steps with bash's clock (no extra process):
+# operator-boot.sh PROJECT FILE STAMPS MEASURED-IMAGE [OTHER-IMAGES...]
+SCRIPT = """set -e
+t0=$EPOCHREALTIME
+docker pull "$4" >/dev/null
+t1=$EPOCHREALTIME
+docker-compose -p "$1" -f "$2" up -d 2>/dev/null
+t2=$EPOCHREALTIME
+echo "$t0 $t1 $t2" >"$3"
+"""
+
+# The reference (--reference): every image pulled at once, then compose; what pull.concurrency can reach at best.
+PARALLEL_SCRIPT = """set -e
+t0=$EPOCHREALTIME
+pids=()
+for image in "${@:4}"; do docker pull "$image" >/dev/null & pids+=($!); done
+for pid in "${pids[@]}"; do wait "$pid"; done
+t1=$EPOCHREALTIME
+docker-compose -p "$1" -f "$2" up -d 2>/dev/null
+t2=$EPOCHREALTIME
+echo "$t0 $t1 $t2" >"$3"
+"""
+
+
+def log(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def sh(*args, check=True):
+    return subprocess.run(args, check=check, capture_output=True, text=True)
+
+
+def image_tar(megabytes):
+    """busybox (the test environment's base) plus /data/random.bin, as one tar with fixed metadata."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for folder, dirs, files in os.walk(BASE_ROOT):
+            dirs.sort()
+            for name in sorted(dirs) + sorted(files):
+                path = os.path.join(folder, name)
+                info = tar.gettarinfo(path, os.path.relpath(path, BASE_ROOT))
+                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+                if info.isreg():
+                    with open(path, "rb") as f:
+                        tar.addfile(info, f)
+                else:
+                    tar.addfile(info)
+        data = os.urandom(megabytes * MIB)
+        info = tarfile.TarInfo("data/random.bin")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def push_images(work):
+    """Imports and pushes each image straight to the registry, then deletes it locally; returns name -> digest."""
+    leftovers = sh("docker", "images", "--format", "{{.Repository}} {{.ID}}").stdout.splitlines()
+    stale = sorted({line.split()[1] for line in leftovers if "/bench/stack-" in line.split()[0]})
+    if stale:
+        sh("docker", "rmi", "-f", *stale)
+    digests = {}
+    for name, megabytes in IMAGES:
+        tar = os.path.join(work, f"{name}.tar")
+        with open(tar, "wb") as f:
+            f.write(image_tar(megabytes))
+        local = f"{REGISTRY}/bench/stack-{name}:bench"
+        sh("docker", "import", "--change", 'CMD ["/bin/sleep", "3600"]', tar, local)
+        sh("docker", "push", local)
+        repo_digests = sh("docker", "image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", local).stdout
+        digests[name] = next(line.split("@")[1] for line in repo_digests.splitlines() if line.startswith(f"{REGISTRY}/bench/stack-{name}@"))
+        sh("docker", "rmi", "-f", local)
+        os.remove(tar)
+        log(f"pushed bench/stack-{name} ({megabytes} MiB random) as {digests[name]}")
+    return digests
+
+
+def start_relay(delay_ms, rate):
+    relay = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "slow_relay.py"), "--upstream", REGISTRY, "--delay-ms", str(delay_ms), "--rate", str(rate)],
+        stdout=subprocess.PIPE, text=True)
+    line = relay.stdout.readline().split()
+    if line[:1] != ["listening"]:
+        relay.kill()
+        raise SystemExit("slow_relay.py did not start")
+    return relay, line[1]
+
+
+def write_deployment(folder, relay, digests, policy, concurrency):
+    os.makedirs(folder, exist_ok=True)
+    state = os.path.join("/dev/shm", "tee-bench-" + os.path.basename(folder))
+    template = 'version: "2.4"\nservices:\n' + SERVICE.format(name="app", image="${TEE_LAUNCHER_IMAGE}")
+    for name, _ in IMAGES[1:]:
+        template += SERVICE.format(name=name, image=f"{relay}/bench/stack-{name}@{digests[name]}")
+    with open(os.path.join(folder, "compose.yml"), "w") as f:
+        f.write(template)
+    with open(os.path.join(folder, "approved-hashes.json"), "w") as f:
+        json.dump({"approved_hashes": [digests["app"]]}, f)
+    config = os.path.join(folder, "launcher.toml")
+    with open(config, "w") as f:
+        f.write(f"""[launcher]
+platform = "dev"
+state_dir = "{state}"
+
+[image]
+reference = "{relay}/bench/stack-app"
+approved_hashes_file = "approved-hashes.json"
+
+[pull]
+policy = "{policy}"{f"{chr(10)}concurrency = {concurrency}" if concurrency else ""}
+
+[measurement]
+backend = "none"
+
+[compose]
+file = "compose.yml"
+project = "{PROJECT}"
+supervise = false
+""")
+    return config, state
+
+
+def down():
+    ids = sh("docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={PROJECT}").stdout.split()
+    if ids:
+        sh("docker", "rm", "-f", *ids)
+
+
+def remove_images(references):
+    ids = [sh("docker", "image", "inspect", "--format", "{{.Id}}", r, check=False).stdout.strip() for r in references]
+    ids = sorted({i for i in ids if i})
+    if ids:
+        sh("docker", "rmi", "-f", *ids)
+    for reference in references:
+        if sh("docker", "image", "inspect", reference, check=False).returncode == 0:
+            raise SystemExit(f"{reference} is still present after docker rmi")
+
+
+def ensure_images(references):
+    for reference in references:
+        if sh("docker", "image", "inspect", reference, check=False).returncode != 0:
+            sh("docker", "pull", reference)
+
+
+LOG_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \w{3} ([\w.]+): (.*)$")
+
+
+def launcher_phases(started, stderr):
+    """Milliseconds from process start to each of the launcher's log lines (its clock is the wall clock, local time)."""
+    local = time.localtime(started)
+    midnight = started - (local.tm_hour * 3600 + local.tm_min * 60 + local.tm_sec + (started % 1))
+    marks = []
+    for line in stderr.splitlines():
+        match = LOG_LINE.match(line)
+        if match:
+            h, m, s, ms, source, message = match.groups()
+            at = midnight + int(h) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+            marks.append(((at - started) * 1000, source, message))
+    return marks
+
+
+def run_launcher(launcher, config, state):
+    shutil.rmtree(state, ignore_errors=True)
+    started = time.time()
+    clock = time.perf_counter()
+    result = subprocess.run([launcher, "run", "--config", config], capture_output=True, text=True)
+    elapsed = time.perf_counter() - clock
+    if result.returncode != 0:
+        raise SystemExit(f"tee-launcher run failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+    return elapsed, launcher_phases(started, result.stderr)
+
+
+def run_script(script, rendered, references, work):
+    stamps = os.path.join(work, "script-stamps")
+    clock = time.perf_counter()
+    result = subprocess.run(["bash", script, PROJECT, rendered, stamps, *references], capture_output=True, text=True)
+    elapsed = time.perf_counter() - clock
+    if result.returncode != 0:
+        raise SystemExit(f"{os.path.basename(script)} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
+    with open(stamps) as f:
+        t0, t1, t2 = (float(x) for x in f.read().split())
+    return elapsed, {"docker pull": (t1 - t0) * 1000, "docker-compose up -d": (t2 - t1) * 1000}
+
+
+def phase_table(marks_per_run):
+    """Median time from process start at which each log message (by its first words) appeared."""
+    keyed = {}
+    for marks in marks_per_run:
+        for at, source, message in marks:
+            key = f"{source}: " + re.sub(r"sha256:[0-9a-f]{64}|[\d.]+:\d+/\S+|/tmp/\S+|\d+ ms|\(digest [0-9a-f]+\)", "…", message)[:90]
+            keyed.setdefault(key, []).append(at)
+    rows = sorted(((statistics.median(v), k, len(v)) for k, v in keyed.items()))
+    return [f"| {at:.0f} ms | {key} |" for at, key, count in rows if count == len(marks_per_run)]
+
+
+def fmt(values):
+    values = sorted(values)
+    return f"{statistics.median(values) * 1000:.0f} ms ({values[0] * 1000:.0f}-{values[-1] * 1000:.0f})"
+
+
+def scenario(name, launcher, config, state, scripts, references, runs, work):
+    """Times per side; `scripts` maps a side's name to (script, its arguments after the rendered file's)."""
+    cold = name == "cold boot"
+    times = {side: [] for side in ("launcher", *scripts)}
+    marks, script_phases = [], []
+    rendered = os.path.join(work, f"{name.replace(' ', '-')}-compose.yml")
+    # Run 0 is a warm-up round, launcher first: it renders the file the scripts then use. Later rounds rotate the order.
+    for i in range(runs + 1):
+        order = list(times)
+        for side in order[i % len(order):] + order[:i % len(order)]:
+            down()
+            if cold:
+                remove_images(references)
+            else:
+                ensure_images(references)
+            if side == "launcher":
+                elapsed, run_marks = run_launcher(launcher, config, state)
+                shutil.copy(os.path.join(state, "compose.yml"), rendered)
+                if i > 0:
+                    marks.append(run_marks)
+            else:
+                elapsed, phases = run_script(scripts[side], rendered, references, work)
+                if i > 0 and side == "script":
+                    script_phases.append(phases)
+            if i > 0:
+                times[side].append(elapsed)
+            log(f"{name}: {'warm-up' if i == 0 else f'run {i} of {runs}'}, {side} {elapsed * 1000:.0f} ms")
+    down()
+    return times, marks, script_phases
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")) / 1048576
+    docker = sh("docker", "version", "--format", "{{.Server.Version}}").stdout.strip()
+    compose = sh("docker-compose", "version", "--short").stdout.strip()
+    return [f"- {os.cpu_count()} cores, {mem:.0f} GiB, {cpu}",
+            f"- kernel {os.uname().release}, dockerd {docker} (storage driver vfs), docker-compose {compose}, Python {sys.version.split()[0]}"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--aot", required=True, help="the NativeAOT tee-launcher")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each side per scenario, after one warm-up pair")
+    parser.add_argument("--delay-ms", type=float, default=30.0)
+    parser.add_argument("--rate", type=float, default=4_000_000, help="bytes per second per connection")
+    parser.add_argument("--scenarios", default="cold,warm", help="comma-separated: cold, warm")
+    parser.add_argument("--reference", action="store_true",
+                        help="also time a third side: every image pulled at once by docker, then docker-compose up -d")
+    parser.add_argument("--pull-concurrency", type=int, help="write pull.concurrency into the launcher's config (default: leave it out)")
+    args = parser.parse_args()
+
+    work = tempfile.mkdtemp(prefix="tee-stack-bench-")
+    relay, references = None, []
+    try:
+        digests = push_images(work)
+        relay, relay_address = start_relay(args.delay_ms, args.rate)
+        log(f"relay on {relay_address} in front of {REGISTRY}")
+        scripts = {"script": os.path.join(work, "operator-boot.sh")}
+        if args.reference:
+            scripts["reference"] = os.path.join(work, "parallel-pulls-boot.sh")
+        for path, text in zip(scripts.values(), (SCRIPT, PARALLEL_SCRIPT)):
+            with open(path, "w") as f:
+                f.write(text)
+        references = [f"{relay_address}/bench/stack-{name}@{digests[name]}" for name, _ in IMAGES]
+        results = []
+        for key, name, policy in (("cold", "cold boot", "always"), ("warm", "warm reboot", "missing")):
+            if key not in args.scenarios.split(","):
+                continue
+            config, state = write_deployment(os.path.join(work, key), relay_address, digests, policy, args.pull_concurrency)
+            results.append((name, policy, *scenario(name, args.aot, config, state, scripts, references, args.runs, work)))
+    finally:
+        if relay is not None:
+            relay.terminate()
+            relay.wait()
+        down()
+        remove_images(references)
+        shutil.rmtree(work, ignore_errors=True)
+
+    command = "bash tests/benchmarks/stack-bench.sh --runs " + str(args.runs) + "".join(
+        f" --{flag.replace('_', '-')} {getattr(args, flag):g}" for flag, default in (("delay_ms", 30.0), ("rate", 4_000_000))
+        if getattr(args, flag) != default) + (f" --pull-concurrency {args.pull_concurrency}" if args.pull_concurrency else "") + (" --reference" if args.reference else "") + (
+        f" --scenarios {args.scenarios}" if args.scenarios != "cold,warm" else "")
+    print("## Stack boot from a distant registry")
+    print()
+    print("\n".join(machine()))
+    print(f"- reproduce: `{command}`")
+    print()
+    print(f"Relay: {args.delay_ms:g} ms per request, {args.rate / 1e6:g} MB/s per connection. "
+          f"Images: {', '.join(f'{n} {m} MiB' for n, m in IMAGES)} of random bytes, one layer each. "
+          f"{args.runs} runs of each side, the order rotating every round, after one warm-up round.")
+    print()
+    print("| scenario | launcher: median (min-max) | operator script: median (min-max) | ratio of medians |")
+    print("|---|---|---|---|")
+    for name, policy, times, _, _ in results:
+        ratio = statistics.median(times["launcher"]) / statistics.median(times["script"])
+        print(f"| {name}, launcher policy {policy} | {fmt(times['launcher'])} | {fmt(times['script'])} | {ratio:.2f} |")
+        if "reference" in times:
+            ratio = statistics.median(times["reference"]) / statistics.median(times["script"])
+            print(f"| {name}, reference: all images pulled at once, then compose | {fmt(times['reference'])} | {fmt(times['script'])} | {ratio:.2f} |")
+    for name, _, _, marks, script_phases in results:
+        print()
+        print(f"### {name}: phases (medians)")
+        print()
+        print("| script step | duration |")
+        print("|---|---|")
+        for step in ("docker pull", "docker-compose up -d"):
+            print(f"| {step} | {statistics.median(p[step] for p in script_phases):.0f} ms |")
+        print()
+        print("| launcher log line, from process start | message |")
+        print("|---|---|")
+        print("\n".join(phase_table(marks)))
+
+
+if __name__ == "__main__":
+    main()
