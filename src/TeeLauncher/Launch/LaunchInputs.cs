@@ -2,6 +2,7 @@ using TeeLauncher.Compose;
 using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 using TeeLauncher.Registries;
 
 namespace TeeLauncher.Launch;
@@ -30,7 +31,7 @@ public sealed record LaunchInputs(
 
         var problems = new List<InputProblem>(configProblems);
         ComposeTemplate? template = null;
-        if (!File.Exists(config.Compose.File))
+        if (!InputFile.Exists(config.Compose.File))
             problems.Add(config.Locations.Problem("compose.file", $"compose template {config.Compose.File} does not exist; set compose.file"));
         else
             template = Collect(problems, () =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.Selection;
 
@@ -35,15 +36,11 @@ public sealed class ApprovedHashes
         byte[] bytes;
         try
         {
-            using var stream = File.OpenRead(path);
-            if (stream.Length > MaxBytes)
-                throw Refused(path, "is larger than 1 MiB");
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
+            bytes = InputFile.Read(path, MaxBytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            throw Refused(path, $"cannot be read: {e.Message}");
+            throw Refused(path, e.Reason);
         }
         return Parse(path, bytes);
     }
