@@ -4,6 +4,7 @@ using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
 using TeeLauncher.Registries;
+using TeeLauncher.State;
 
 namespace TeeLauncher.Launch;
 
@@ -30,6 +31,8 @@ public sealed record LaunchInputs(
             return (null, configProblems);
 
         var problems = new List<InputProblem>(configProblems);
+        if (StateDirectory.Problem(config.Launcher.StateDir) is { } stateProblem)
+            problems.Add(config.Locations.Problem("launcher.state_dir", stateProblem));
         ComposeTemplate? template = null;
         if (!InputFile.Exists(config.Compose.File))
             problems.Add(config.Locations.Problem("compose.file", $"compose template {config.Compose.File} does not exist; set compose.file"));

@@ -91,8 +91,17 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
     }
 
     /// <summary>Records a failure after launch (the supervised stack stopped) in the status file.</summary>
-    public void RecordFailure(Exception failure) =>
-        Report($"failed: {failure.Message}", s => s with { Phase = "failed", Error = failure.Message });
+    public void RecordFailure(Exception failure)
+    {
+        try
+        {
+            Report($"failed: {failure.Message}", s => s with { Phase = "failed", Error = failure.Message });
+        }
+        catch (StateDirectoryException e)
+        {
+            _log.LogWarning("Cannot record the failure in the status file: {Problem}", e.Message);
+        }
+    }
 
     public void RecordStopped() => Report("stopped", s => s with { Phase = "stopped" });
 

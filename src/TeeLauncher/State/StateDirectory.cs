@@ -59,7 +59,7 @@ public sealed class StateDirectory(string path)
         {
             if (UnixFile.Status(Path) is null)
                 Directory.CreateDirectory(Path, OwnerOnly);
-            File.Delete(WriteNew(System.IO.Path.Combine(Path, "write-probe"), []));
+            ProveWritable(Path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -68,6 +68,10 @@ public sealed class StateDirectory(string path)
         if (Problem(Path) is { } created)
             throw new StateDirectoryException(created);
     }
+
+    /// <summary>Creates and removes a file in <paramref name="directory"/>; throws the system's reason when it cannot.</summary>
+    public static void ProveWritable(string directory) =>
+        File.Delete(WriteNew(System.IO.Path.Combine(directory, "write-probe"), []));
 
     /// <summary>Holds the exclusive lock of this boot's state until disposed; a second concurrent run is refused.</summary>
     public IDisposable Lock()
