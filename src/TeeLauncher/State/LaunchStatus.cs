@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TeeLauncher.Errors;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.State;
 
@@ -25,19 +27,37 @@ public sealed record LaunchStatus
     public string? Project { get; init; }
     public string? Error { get; init; }
 
-    public static LaunchStatus? TryRead(string file)
+    private const int MaxBytes = 1 << 20;
+
+    /// <summary>The status this boot recorded, or null when nothing was recorded; a file that is there but unreadable is reported as damaged.</summary>
+    public static LaunchStatus? Read(string file)
     {
+        if (!InputFile.Exists(file))
+            return null;
         try
         {
-            return File.Exists(file)
-                ? JsonSerializer.Deserialize(File.ReadAllBytes(file), StateJsonContext.Default.LaunchStatus)
-                : null;
+            return JsonSerializer.Deserialize(InputFile.Read(file, MaxBytes), StateJsonContext.Default.LaunchStatus)
+                ?? throw new JsonException("the file holds null");
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InputFileException)
         {
-            return null;
+            throw new StateDirectoryException(
+                $"status file {file} is damaged ({(e is InputFileException i ? i.Reason : e.Message)}); it cannot say what this boot launched: " +
+                "check the state directory, and the journal of tee-launcher.service");
         }
     }
+
+    /// <summary>A copy fit for a terminal: every text field with its control characters escaped (the JSON form escapes them itself).</summary>
+    public LaunchStatus Escaped() => this with
+    {
+        Phase = SafeText.Escape(Phase), Config = SafeText.Escape(Config), LauncherVersion = SafeText.Escape(LauncherVersion),
+        Digest = Escape(Digest), Rule = Escape(Rule), Reason = Escape(Reason), Image = Escape(Image), PulledFrom = Escape(PulledFrom),
+        SkippedSources = [.. SkippedSources.Select(SafeText.Escape)], MeasurementBackend = Escape(MeasurementBackend),
+        Events = [.. Events.Select(e => new StatusEvent(SafeText.Escape(e.Name), SafeText.Escape(e.Payload), SafeText.Escape(e.Digest), e.ExtendedNow))],
+        ComposeFile = Escape(ComposeFile), ComposeSha256 = Escape(ComposeSha256), Project = Escape(Project), Error = Escape(Error),
+    };
+
+    private static string? Escape(string? text) => text is null ? null : SafeText.Escape(text);
 
     public void Write(string file) =>
         StateDirectory.WriteAtomically(file, JsonSerializer.SerializeToUtf8Bytes(this, StateJsonContext.Default.LaunchStatus));
