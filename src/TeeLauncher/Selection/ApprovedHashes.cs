@@ -47,6 +47,8 @@ public sealed class ApprovedHashes
 
     public static ApprovedHashes Parse(string path, ReadOnlySpan<byte> json)
     {
+        if (Utf8Text.FirstInvalid(json) is { } invalid)
+            throw Refused(path, "is not valid UTF-8", invalid);
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 4 });
         var digests = new List<ImageDigest>();
         try
@@ -99,13 +101,8 @@ public sealed class ApprovedHashes
             throw Refused(path, message, At(json, reader));
     }
 
-    private static (int Line, int Column) At(ReadOnlySpan<byte> json, Utf8JsonReader reader)
-    {
-        var before = json[..(int)Math.Min(reader.TokenStartIndex, json.Length)];
-        var line = before.Count((byte)'\n') + 1;
-        var column = before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1;
-        return (line, column);
-    }
+    private static (int Line, int Column) At(ReadOnlySpan<byte> json, Utf8JsonReader reader) =>
+        Utf8Text.Position(json, (int)Math.Min(reader.TokenStartIndex, json.Length));
 
     private static DigestRefusedException Refused(string path, string problem, (int Line, int Column)? at = null) =>
         new($"{path}{(at is { } p ? $":{p.Line}:{p.Column}" : "")}: approved hashes file {problem}; " +
