@@ -78,7 +78,7 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
                 Events = [.. measured.Select(m => new StatusEvent(m.Event.Name, Convert.ToHexStringLower(m.Event.Payload), m.DigestHex, m.ExtendedNow))],
             });
 
-            await compose.UpAsync(_state.RenderedComposeFile, cancellationToken);
+            await StartStackAsync(compose, cancellationToken);
             Report($"running {pulled.PinnedReference}", s => s with { Phase = "running" });
             return new LaunchedStack(compose, _state.RenderedComposeFile, config.Compose.Supervise, stateLock);
         }
@@ -87,6 +87,39 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             RecordFailure(e);
             stateLock.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// compose up, and if it fails or a stop is requested while compose is still starting the stack (a service
+    /// waiting on a health check), compose down: nothing of the measured workload is left running unsupervised (SPEC 8, 10).
+    /// </summary>
+    private async Task StartStackAsync(ComposeRunner compose, CancellationToken cancellationToken)
+    {
+        var renderedFile = _state!.RenderedComposeFile;
+        try
+        {
+            await compose.UpAsync(renderedFile, cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or LauncherException)
+        {
+            var stopRequested = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            _log.LogWarning("{Why}; stopping what compose started of project {Project}",
+                stopRequested ? "Stop requested while compose was starting the stack" : "Compose failed to start the stack", compose.Project);
+            notifier.Notify(new ServiceState("STATUS=stopping the stack"));
+            try
+            {
+                await compose.DownAsync(renderedFile, CancellationToken.None);
+            }
+            catch (ComposeException down)
+            {
+                _log.LogError("{Failure}", down.Message);
+                throw;
+            }
+            if (!stopRequested)
+                throw;
+            throw new ComposeException(
+                $"stopped by a signal while compose was starting project '{compose.Project}'; what it had started was stopped with compose down and nothing is left running");
         }
     }
 
