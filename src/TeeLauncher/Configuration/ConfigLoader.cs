@@ -281,7 +281,8 @@ public static partial class ConfigLoader
 
     private static bool IsHost(string host) => HostPattern().IsMatch(host);
 
-    private static string FullPath(string baseDirectory, string path) => Path.GetFullPath(path, baseDirectory);
+    /// <summary>A path with a NUL is kept as written: the file and state-directory checks refuse it with its role.</summary>
+    private static string FullPath(string baseDirectory, string path) => path.Contains('\0') ? path : Path.GetFullPath(path, baseDirectory);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
     private static partial Regex ProjectName();

@@ -80,8 +80,6 @@ public static class InputFile
     {
         if (path.Length == 0)
             throw new InputFileException(path, false, "is an empty path; name a file");
-        if (path.Contains('\0'))
-            throw new InputFileException(path, false, "contains a NUL character");
         try
         {
             var named = UnixFile.Status(path) ?? throw new InputFileException(path, true, "does not exist");

@@ -29,6 +29,7 @@ internal static partial class UnixFile
     /// <summary>The status of <paramref name="path"/> (of the link itself when <paramref name="followLinks"/> is false), or null when nothing is there.</summary>
     public static FileStatus? Status(string path, bool followLinks = true)
     {
+        RequireNoNul(path);
         if (statx(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStats, out var buffer) == 0)
             return buffer.ToStatus();
         var errno = Marshal.GetLastPInvokeError();
@@ -41,6 +42,7 @@ internal static partial class UnixFile
     /// </summary>
     public static (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, FileStatus Status) OpenForReading(string path)
     {
+        RequireNoNul(path);
         var fd = open(path, OpenReadOnlyNonBlocking);
         if (fd < 0)
             throw Failure(Marshal.GetLastPInvokeError());
@@ -52,6 +54,13 @@ internal static partial class UnixFile
             throw Failure(errno);
         }
         return (handle, buffer.ToStatus());
+    }
+
+    /// <summary>C would read such a path only up to the NUL: another file than the one named.</summary>
+    private static void RequireNoNul(string path)
+    {
+        if (path.Contains('\0'))
+            throw new IOException("the path contains a NUL character");
     }
 
     public static uint EffectiveUser => geteuid();

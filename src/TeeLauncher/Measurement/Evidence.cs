@@ -44,6 +44,8 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
     public static Evidence Parse(string path, ReadOnlyMemory<byte> bytes)
     {
         var reader = new EvidenceReader(path);
+        if (Files.Utf8Text.FirstInvalid(bytes.Span) is { } invalid)
+            throw new ConfigException(new InputProblem(path, invalid.Line, invalid.Column, "the event log is not valid UTF-8"));
         var text = bytes.Span.TrimStart(" \t\r\n"u8);
         if (text.IsEmpty)
             throw reader.Problem(0, "the event log is empty");

@@ -57,7 +57,7 @@ public sealed class ApprovedHashes
             var sawList = false;
             while (Next(ref reader, path) != JsonTokenType.EndObject)
             {
-                var name = reader.GetString();
+                var name = Text(path, json, reader);
                 if (name != "approved_hashes")
                     throw Refused(path, $"has an unexpected field '{name}'; only \"approved_hashes\" is allowed", At(json, reader));
                 if (sawList)
@@ -66,7 +66,7 @@ public sealed class ApprovedHashes
                 Expect(json, ref reader, JsonTokenType.StartArray, path, "\"approved_hashes\" must be an array of digests");
                 while (Next(ref reader, path) != JsonTokenType.EndArray)
                 {
-                    var text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : null;
+                    var text = reader.TokenType == JsonTokenType.String ? Text(path, json, reader) : null;
                     if (!ImageDigest.TryParse(text, out var digest))
                         throw Refused(path, $"entry {digests.Count + 1}: " +
                             (text is null ? "must be a string \"sha256:<64 hex>\"" : ImageDigest.Describe(text)), At(json, reader));
@@ -86,6 +86,19 @@ public sealed class ApprovedHashes
         if (digests.Count == 0)
             throw Refused(path, "lists no digest: \"approved_hashes\" needs at least one entry");
         return new ApprovedHashes(path, digests);
+    }
+
+    /// <summary>The token's string; an escape that is no character (a lone surrogate such as \ud800) is refused at its position.</summary>
+    private static string Text(string path, ReadOnlySpan<byte> json, Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Refused(path, "has a string that is not valid Unicode", At(json, reader));
+        }
     }
 
     private static JsonTokenType Next(ref Utf8JsonReader reader, string path)
