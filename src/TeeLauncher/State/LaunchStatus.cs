@@ -36,8 +36,14 @@ public sealed record LaunchStatus
             return null;
         try
         {
-            return JsonSerializer.Deserialize(InputFile.Read(file, MaxBytes), StateJsonContext.Default.LaunchStatus)
+            var status = JsonSerializer.Deserialize(InputFile.Read(file, MaxBytes), StateJsonContext.Default.LaunchStatus)
                 ?? throw new JsonException("the file holds null");
+            // The serializer leaves an absent list null despite its initializer, and a hand-edited one may hold nulls.
+            return status with
+            {
+                SkippedSources = [.. (status.SkippedSources ?? []).Where(s => s is not null)],
+                Events = [.. (status.Events ?? []).Where(e => e is not null)],
+            };
         }
         catch (Exception e) when (e is JsonException or InputFileException)
         {
