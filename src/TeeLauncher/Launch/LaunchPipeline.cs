@@ -33,6 +33,7 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
         var config = inputs.Config;
         _state = new StateDirectory(config.Launcher.StateDir);
         var stateLock = _state.Lock();
+        Task<int>? quiesce = null;
         try
         {
             if (DockerConfigDirectory.RemoveLeftovers(config.Launcher.StateDir) is var removed and > 0)
@@ -51,7 +52,8 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
 
             // Quiescing and the compose command check run while the image is pulled; both finish before the measurement.
             var compose = new ComposeRunner(_docker, config.Compose, loggers.CreateLogger("compose"));
-            var quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(cancellationToken);
+            // Not cancelled by SIGTERM: a stop that began is finished, so no container of the project runs unsupervised.
+            quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(CancellationToken.None);
             var composeCommand = compose.CommandAsync(cancellationToken);
 
             Report($"pulling {inputs.Image.Repository}@{selection.Digest}");
@@ -84,9 +86,23 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
         }
         catch (Exception e)
         {
+            if (quiesce is not null)
+                await FinishQuiescingAsync(quiesce);
             RecordFailure(e);
             stateLock.Dispose();
             throw;
+        }
+    }
+
+    private async Task FinishQuiescingAsync(Task<int> quiesce)
+    {
+        try
+        {
+            await quiesce;
+        }
+        catch (LauncherException e)
+        {
+            _log.LogWarning("{Problem}", e.Message);
         }
     }
 
