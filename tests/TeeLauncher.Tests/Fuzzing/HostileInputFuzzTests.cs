@@ -40,17 +40,8 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output)
     {
         using var deployment = new HostileDeployment();
         var run = new FuzzRun("approved-list fuzzer", output);
-        var mutator = new Mutator(13_001, JsonTokens);
-        var seed = Encoding.UTF8.GetBytes(HostileDeployment.ApprovedList);
 
-        (await run.RunAsync(seed, "validate", "--config", deployment.ConfigFile)).Should().Be(0, "the unmutated deployment is valid: {0}", run.LastOutput);
-        for (var i = 1; i < Cases; i++)
-        {
-            var input = mutator.Mutate(seed);
-            await File.WriteAllBytesAsync(deployment.ApprovedFile, input);
-            await run.RunAsync(input, i % 2 == 0 ? "validate" : "plan", "--config", deployment.ConfigFile);
-            deployment.ShouldBeUntouched();
-        }
+        await MutateFileAsync(run, deployment, new Mutator(13_001, JsonTokens), deployment.ApprovedFile, deployment.ConfigFile);
 
         run.Report(0, 4);
         run.Count(4).Should().BeGreaterThan(Cases / 2, "most mutations break the list");
@@ -87,19 +78,10 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output)
     {
         using var deployment = new HostileDeployment();
         var run = new FuzzRun("config fuzzer", output);
-        var mutator = new Mutator(13_003, TomlTokens);
-        var seed = await File.ReadAllBytesAsync(deployment.ConfigFile);
         var config = deployment.Combine("mutated.toml");
+        File.Copy(deployment.ConfigFile, config);
 
-        await File.WriteAllBytesAsync(config, seed);
-        (await run.RunAsync(seed, "validate", "--config", config)).Should().Be(0, "the unmutated config is valid: {0}", run.LastOutput);
-        for (var i = 1; i < Cases; i++)
-        {
-            var input = mutator.Mutate(seed);
-            await File.WriteAllBytesAsync(config, input);
-            await run.RunAsync(input, i % 2 == 0 ? "validate" : "plan", "--config", config);
-            deployment.ShouldBeUntouched();
-        }
+        await MutateFileAsync(run, deployment, new Mutator(13_003, TomlTokens), config, config);
 
         run.Report(0, 3, 4);
         run.Count(3).Should().BeGreaterThan(Cases / 2);
@@ -110,17 +92,8 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output)
     {
         using var deployment = new HostileDeployment();
         var run = new FuzzRun("compose-template fuzzer", output);
-        var mutator = new Mutator(13_004, YamlTokens);
-        var seed = Encoding.UTF8.GetBytes(HostileDeployment.Template);
 
-        (await run.RunAsync(seed, "validate", "--config", deployment.ConfigFile)).Should().Be(0, "the unmutated template is valid: {0}", run.LastOutput);
-        for (var i = 1; i < Cases; i++)
-        {
-            var input = mutator.Mutate(seed);
-            await File.WriteAllBytesAsync(deployment.ComposeFile, input);
-            await run.RunAsync(input, i % 2 == 0 ? "validate" : "plan", "--config", deployment.ConfigFile);
-            deployment.ShouldBeUntouched();
-        }
+        await MutateFileAsync(run, deployment, new Mutator(13_004, YamlTokens), deployment.ComposeFile, deployment.ConfigFile);
 
         run.Report(0, 3);
         run.Count(3).Should().BePositive();
@@ -148,6 +121,23 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output)
 
         run.Report(0, 3);
         run.Count(3).Should().BePositive();
+    }
+
+    /// <summary>
+    /// The deployment is valid as written; then <see cref="Cases"/> mutations of <paramref name="file"/> each go through
+    /// validate or plan, and none of them may create the state directory.
+    /// </summary>
+    private static async Task MutateFileAsync(FuzzRun run, HostileDeployment deployment, Mutator mutator, string file, string config)
+    {
+        var seed = await File.ReadAllBytesAsync(file);
+        (await run.RunAsync(seed, "validate", "--config", config)).Should().Be(0, "the unmutated input is valid: {0}", run.LastOutput);
+        for (var i = 1; i < Cases; i++)
+        {
+            var input = mutator.Mutate(seed);
+            await File.WriteAllBytesAsync(file, input);
+            await run.RunAsync(input, i % 2 == 0 ? "validate" : "plan", "--config", config);
+            deployment.ShouldBeUntouched();
+        }
     }
 
     /// <summary>A TOML basic string holding exactly <paramref name="value"/>: the fuzzed bytes reach the schema, not the TOML parser.</summary>
