@@ -324,30 +324,18 @@ public sealed class HostileInputTests
 
         public string Host { get; }
 
-        private async Task ServeAsync()
+        private Task ServeAsync() => HttpServing.ServeAsync(_listener, async context =>
         {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try
-                {
-                    context = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-                var root = context.Request.Url!.AbsolutePath.TrimEnd('/') == "/v2";
-                context.Response.StatusCode = root ? 200 : 404;
-                context.Response.ContentType = "application/json";
-                context.Response.AddHeader("Docker-Distribution-API-Version", "registry/2.0");
-                var body = root ? "{}"u8.ToArray() : _error;
-                context.Response.ContentLength64 = body.Length;
-                if (context.Request.HttpMethod != "HEAD")
-                    await context.Response.OutputStream.WriteAsync(body);
-                context.Response.Close();
-            }
-        }
+            var root = context.Request.Url!.AbsolutePath.TrimEnd('/') == "/v2";
+            context.Response.StatusCode = root ? 200 : 404;
+            context.Response.ContentType = "application/json";
+            context.Response.AddHeader("Docker-Distribution-API-Version", "registry/2.0");
+            var body = root ? "{}"u8.ToArray() : _error;
+            context.Response.ContentLength64 = body.Length;
+            if (context.Request.HttpMethod != "HEAD")
+                await context.Response.OutputStream.WriteAsync(body);
+            context.Response.Close();
+        });
 
         public void Dispose() => _listener.Close();
     }
