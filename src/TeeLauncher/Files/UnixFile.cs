@@ -20,6 +20,9 @@ public enum UnixFileType
 /// <summary>The few libc calls the launcher's file rules need (statx's layout is the same on every Linux architecture).</summary>
 internal static partial class UnixFile
 {
+    /// <summary>glibc's soname: "libc" alone is found only after failed probes for libc.so (a linker script) and liblibc.so.</summary>
+    private const string LibC = "libc.so.6";
+
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
     private const int AtEmptyPath = 0x1000;
@@ -96,12 +99,12 @@ internal static partial class UnixFile
             Uid, (UnixFileMode)(Mode & 0xFFF), (long)Math.Min(Size, long.MaxValue));
     }
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int statx(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
 
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    [LibraryImport(LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
 
-    [LibraryImport("libc")]
+    [LibraryImport(LibC)]
     private static partial uint geteuid();
 }
