@@ -14,7 +14,7 @@ public static class CommandLineApp
         }
         catch (LauncherException e)
         {
-            await console.Error.WriteLineAsync($"tee-launcher: {e.Message}");
+            await console.Error.WriteLineAsync($"tee-launcher: {SafeText.Escape(e.Message)}");
             return (int)e.ExitCode;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
 
@@ -35,7 +36,7 @@ public sealed class MeasureCommand : Command
             throw new UsageException($"--digest: {ImageDigest.Describe(text)}");
         var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value(CommandOption.EventName.Name) ?? RuntimeEvent.DefaultImageEventName, digest) };
         if (arguments.Value("compose") is { } compose)
-            events.Add(RuntimeEvent.ForCompose(InputFile.Read(compose, "compose file")));
+            events.Add(RuntimeEvent.ForCompose(InputFile.ReadInput(compose, "compose file", RenderedComposeMaxBytes)));
         var start = arguments.Value("base") is { } hex ? HexArgument.Parse("base", hex, 48) : new byte[48];
 
         var register = start;

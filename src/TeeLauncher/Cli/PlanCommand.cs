@@ -50,7 +50,7 @@ public sealed class PlanCommand : Command
             text.AppendLine($"  event {e.Name}: payload {e.Payload}\n        digest {e.Digest}");
         text.AppendLine($"compose:     project {plan.Project}, rendered file:");
         foreach (var line in plan.RenderedCompose.Split('\n'))
-            text.AppendLine($"  | {line}");
+            text.AppendLine($"  | {SafeText.Escape(line)}");
         return text.ToString();
     }
 }

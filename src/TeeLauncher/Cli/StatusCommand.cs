@@ -20,7 +20,7 @@ public sealed class StatusCommand : Command
     {
         var config = ConfigLoader.Load(arguments.ConfigPath);
         var state = new StateDirectory(config.Launcher.StateDir);
-        var status = LaunchStatus.TryRead(state.StatusFile);
+        var status = LaunchStatus.Read(state.StatusFile);
         if (status is null)
         {
             await console.Out.WriteLineAsync(arguments.Json
@@ -30,7 +30,7 @@ public sealed class StatusCommand : Command
         }
         await console.Out.WriteAsync(arguments.Json
             ? JsonSerializer.Serialize(status, CliJsonContext.Default.LaunchStatus) + "\n"
-            : Describe(status));
+            : Describe(status.Escaped()));
         return ExitCode.Success;
     }
 

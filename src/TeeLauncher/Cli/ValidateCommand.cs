@@ -48,7 +48,7 @@ public sealed class ValidateCommand : Command
         else
         {
             foreach (var message in messages)
-                await console.Error.WriteLineAsync(message);
+                await console.Error.WriteLineAsync(SafeText.Escape(message));
             await console.Error.WriteLineAsync($"{path}: {messages.Count} problem{(messages.Count == 1 ? "" : "s")}");
         }
         return code;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
 
@@ -68,7 +69,7 @@ public sealed class VerifyCommand : Command
             arguments.Value("base") is { } start ? HexArgument.Parse("base", start, 32, 48) : null,
             pcrIndex,
             arguments.Value("approved-hashes") is { } approved ? ApprovedHashes.Load(approved) : null,
-            arguments.Value("compose") is { } compose ? InputFile.Read(compose, "compose file") : null);
+            arguments.Value("compose") is { } compose ? InputFile.ReadInput(compose, "compose file", RenderedComposeMaxBytes) : null);
     }
 
     private static string Describe(VerifyReport report)

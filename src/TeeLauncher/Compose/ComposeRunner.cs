@@ -67,7 +67,7 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
         var seconds = ((int)Math.Ceiling(settings.StopTimeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var output = await docker.RunAsync(["stop", "--time", seconds, .. running], cancellationToken);
         if (!output.Succeeded)
-            throw new ComposeException($"cannot stop the containers of project '{Project}' left from before: {output.Complaint}");
+            throw Failure($"cannot stop the containers of project '{Project}' left from before", output);
         return running.Count;
     }
 
@@ -77,7 +77,7 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
             ["ps", "--all", "--no-trunc", "--filter", $"label={ProjectLabel}={Project}", "--format", "{{.ID}}\t{{.State}}\t{{.Names}}\t{{.Image}}"],
             cancellationToken);
         if (!output.Succeeded)
-            throw new ComposeException($"cannot list the containers of project '{Project}': {output.Complaint}");
+            throw Failure($"cannot list the containers of project '{Project}'", output);
         return output.StandardOutput
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(line => line.Split('\t'))
@@ -85,6 +85,11 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
             .Select(fields => new ContainerState(fields[0], fields[1], fields[2], fields[3]))
             .ToList();
     }
+
+    internal static LauncherException Failure(string what, DockerOutput output) =>
+        PullFailure.IsDaemonUnreachable(output.Complaint)
+            ? new DaemonUnreachableException($"{what}: the docker daemon cannot be reached: {output.Complaint}; check that dockerd runs and that the launcher may use its socket")
+            : new ComposeException($"{what}: {output.Complaint}");
 
     private async Task<DockerOutput> ComposeAsync(
         string renderedFile, IReadOnlyList<string> verb, CancellationToken cancellationToken, PipeSource? fileFromInput = null)

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Selection;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.Compose;
 
@@ -43,12 +44,7 @@ public sealed partial class ComposeTemplate
     {
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                throw new ConfigException(InputProblem.InFile(path, "compose template not found; set compose.file"));
-            if (info.Length > MaxBytes)
-                throw new ConfigException(InputProblem.InFile(path, "compose template is larger than 1 MiB"));
-            var bytes = File.ReadAllBytes(path);
+            var bytes = InputFile.Read(path, MaxBytes);
             var text = new UTF8Encoding(false, true).GetString(bytes);
             return new ComposeTemplate(path, text);
         }
@@ -56,9 +52,9 @@ public sealed partial class ComposeTemplate
         {
             throw new ConfigException(InputProblem.InFile(path, "compose template is not valid UTF-8"));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            throw new ConfigException(InputProblem.InFile(path, $"cannot read the compose template: {e.Message}"));
+            throw new ConfigException(InputProblem.InFile(path, e.Missing ? "compose template not found; set compose.file" : $"compose template {e.Reason}"));
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class PendingUp : IAsyncDisposable
         _file.TrySetResult(renderedFile);
         var output = await _run;
         if (!output.Succeeded)
-            throw new ComposeException($"compose failed to start project '{_project}': {output.Complaint}");
+            throw ComposeRunner.Failure($"compose failed to start project '{_project}'", output);
     }
 
     public async ValueTask DisposeAsync()

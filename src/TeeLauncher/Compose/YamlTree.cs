@@ -56,14 +56,21 @@ public static partial class YamlTree
         CheckCharacters(text, problems);
         if (problems.Count > 0)
             return (null, problems);
+        var parser = new Parser(new StringReader(text));
         try
         {
-            var reader = new Reader(new Parser(new StringReader(text)), problems);
-            return (reader.ReadStream(), problems);
+            return (new Reader(parser, problems).ReadStream(), problems);
         }
         catch (YamlException e)
         {
             problems.Add(new YamlProblem(Position(e.Start), $"not valid YAML: {Reason(e)}"));
+            return (null, problems);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up this way on some malformed flow collections instead of a YamlException.
+            var at = parser.Current is { } last ? Position(last.Start) : new YamlPosition(1, 1, 0);
+            problems.Add(new YamlProblem(at, "not valid YAML: the parser cannot read on from here (check brackets and indentation)"));
             return (null, problems);
         }
     }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
 using TeeLauncher.TomlModel;
@@ -27,16 +28,13 @@ public static partial class ConfigLoader
         byte[] bytes;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                return (null, [InputProblem.InFile(path, "config file not found; pass --config PATH or set TEE_LAUNCHER_CONFIG")]);
-            if (info.Length > MaxConfigBytes)
-                return (null, [InputProblem.InFile(path, "config file is larger than 1 MiB")]);
-            bytes = File.ReadAllBytes(path);
+            bytes = InputFile.Read(path, MaxConfigBytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            return (null, [InputProblem.InFile(path, $"cannot read the config file: {e.Message}")]);
+            return (null, [InputProblem.InFile(path, path.Length == 0
+                ? "the config path is empty; pass --config PATH or set TEE_LAUNCHER_CONFIG"
+                : e.Missing ? "config file not found; pass --config PATH or set TEE_LAUNCHER_CONFIG" : $"config file {e.Reason}")]);
         }
 
         TomlTable document;

@@ -76,14 +76,17 @@ internal sealed class TableReader
         return fallback;
     }
 
-    /// <summary>A path as written; an empty one names no file, so it is a problem and reads as absent.</summary>
+    /// <summary>A path as written; an empty one, or one with a NUL, names no file, so it is a problem and reads as absent.</summary>
     public string? Path(string key)
     {
         if (String(key) is not { } text)
             return null;
-        if (text.Length > 0)
+        if (text.Length == 0)
+            Problem(key, $"{Key(key)} must not be empty: write a path");
+        else if (text.Contains('\0'))
+            Problem(key, $"{Key(key)} must not contain a NUL character");
+        else
             return text;
-        Problem(key, $"{Key(key)} must not be empty: write a path");
         return null;
     }
 

@@ -9,14 +9,14 @@ public sealed record DockerOutput(int ExitCode, string StandardOutput, string St
 {
     public bool Succeeded => ExitCode == 0;
 
-    /// <summary>Docker's own words, trimmed to one line for an error message.</summary>
+    /// <summary>Docker's own words, trimmed to one line for an error message, control characters escaped.</summary>
     public string Complaint
     {
         get
         {
             var text = (StandardError.Trim().Length > 0 ? StandardError : StandardOutput).Trim();
             var line = string.Join(" ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            return line.Length <= 400 ? line : line[..397] + "...";
+            return SafeText.Escape(line.Length <= 400 ? line : line[..397] + "...");
         }
     }
 }

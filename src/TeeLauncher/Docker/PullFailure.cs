@@ -18,9 +18,9 @@ public static class PullFailure
 {
     public static PullFailureClass Classify(string dockerOutput)
     {
-        var text = dockerOutput.ToLowerInvariant();
-        if (text.Contains("cannot connect to the docker daemon") || text.Contains("is the docker daemon running"))
+        if (IsDaemonUnreachable(dockerOutput))
             return PullFailureClass.DaemonUnreachable;
+        var text = dockerOutput.ToLowerInvariant();
         if (text.Contains("toomanyrequests") || text.Contains("too many requests"))
             return PullFailureClass.RateLimited;
         if (text.Contains("connection refused") || text.Contains("no such host") || text.Contains("network is unreachable")
@@ -33,6 +33,20 @@ public static class PullFailure
         if (text.Contains("manifest unknown") || text.Contains("not found"))
             return PullFailureClass.NotFound;
         return PullFailureClass.Other;
+    }
+
+    /// <summary>
+    /// Whether the docker CLI never got an answer from the daemon (socket missing, refused, or not permitted): a
+    /// daemon error, whatever words such as "denied" it contains. What a registry says reaches the CLI through the
+    /// daemon, as "Error response from daemon".
+    /// </summary>
+    public static bool IsDaemonUnreachable(string dockerOutput)
+    {
+        var text = dockerOutput.ToLowerInvariant();
+        return !text.Contains("error response from daemon")
+            && (text.Contains("cannot connect to the docker daemon") || text.Contains("is the docker daemon running")
+                || text.Contains("while trying to connect to the docker") || text.Contains("error during connect")
+                || text.Contains("docker.sock"));
     }
 
     public static bool IsPermanent(this PullFailureClass failure) =>

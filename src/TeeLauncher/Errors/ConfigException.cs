@@ -5,7 +5,7 @@ public sealed record InputProblem(string File, int Line, int Column, string Mess
 {
     public static InputProblem InFile(string file, string message) => new(file, 0, 0, message);
 
-    public override string ToString() => Line > 0 ? $"{File}:{Line}:{Column}: {Message}" : $"{File}: {Message}";
+    public override string ToString() => File.Length == 0 ? Message : Line > 0 ? $"{File}:{Line}:{Column}: {Message}" : $"{File}: {Message}";
 }
 
 /// <summary>Invalid configuration, compose template or credentials (exit 3); carries every problem found.</summary>
@@ -22,8 +22,6 @@ public sealed class ConfigException : LauncherException
 
     private static string Summarise(IReadOnlyList<InputProblem> problems) =>
         problems.Count == 1
-            ? Describe(problems[0])
-            : $"{Describe(problems[0])} (and {problems.Count - 1} more problem{(problems.Count == 2 ? "" : "s")}; run 'tee-launcher validate')";
-
-    private static string Describe(InputProblem p) => p.File.Length == 0 ? p.Message : p.ToString();
+            ? problems[0].ToString()
+            : $"{problems[0]} (and {problems.Count - 1} more problem{(problems.Count == 2 ? "" : "s")}; run 'tee-launcher validate')";
 }

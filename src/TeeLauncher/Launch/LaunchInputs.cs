@@ -2,8 +2,10 @@ using TeeLauncher.Compose;
 using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 using TeeLauncher.Registries;
 using TeeLauncher.Selection;
+using TeeLauncher.State;
 
 namespace TeeLauncher.Launch;
 
@@ -37,10 +39,12 @@ public sealed record LaunchInputs(
             return (null, configProblems);
 
         var problems = new List<InputProblem>(configProblems);
+        if (StateDirectory.Problem(config.Launcher.StateDir) is { } stateProblem)
+            problems.Add(config.Locations.Problem("launcher.state_dir", stateProblem));
         ComposeTemplate? template = null;
         // A compose.file the loader refused (empty, inside state_dir) is not also looked for.
         var composeFileRefused = configProblems.Any(p => config.Locations.IsAt("compose.file", p));
-        if (!composeFileRefused && !File.Exists(config.Compose.File))
+        if (!composeFileRefused && !InputFile.Exists(config.Compose.File))
             problems.Add(config.Locations.Problem("compose.file", $"compose template {config.Compose.File} does not exist; set compose.file"));
         else if (!composeFileRefused)
             template = Collect(problems, () =>

@@ -33,6 +33,7 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
         var config = inputs.Config;
         _state = new StateDirectory(config.Launcher.StateDir);
         var stateLock = _state.Lock();
+        Task<int>? quiesce = null;
         try
         {
             if (DockerConfigDirectory.RemoveLeftovers(config.Launcher.StateDir) is var removed and > 0)
@@ -52,7 +53,8 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             // Quiescing runs while the image is pulled and finishes before the measurement; compose starts now too,
             // but receives the file only after the measurement.
             var compose = new ComposeRunner(_docker, config.Compose, loggers.CreateLogger("compose"));
-            var quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(cancellationToken);
+            // Not cancelled by SIGTERM: a stop that began is finished, so no container of the project runs unsupervised.
+            quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(CancellationToken.None);
             await using var up = compose.StartUp(_state.RenderedComposeFile, cancellationToken);
 
             var requests = inputs.PullRequests(selection.Digest);
@@ -85,21 +87,77 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
                 Events = [.. measured.Select(m => new StatusEvent(m.Event.Name, Convert.ToHexStringLower(m.Event.Payload), m.DigestHex, m.ExtendedNow))],
             });
 
-            await up.UpAsync(rendered);
+            await StartStackAsync(compose, up, rendered, cancellationToken);
             Report($"running {main.Image}", s => s with { Phase = "running" });
             return new LaunchedStack(compose, _state.RenderedComposeFile, config.Compose.Supervise, stateLock);
         }
         catch (Exception e)
         {
+            if (quiesce is not null)
+                await FinishQuiescingAsync(quiesce);
             RecordFailure(e);
             stateLock.Dispose();
             throw;
         }
     }
 
+    private async Task FinishQuiescingAsync(Task<int> quiesce)
+    {
+        try
+        {
+            await quiesce;
+        }
+        catch (LauncherException e)
+        {
+            _log.LogWarning("{Problem}", e.Message);
+        }
+    }
+
+    /// <summary>
+    /// compose up, and if it fails or a stop is requested while compose is still starting the stack (a service
+    /// waiting on a health check), compose down: nothing of the measured workload is left running unsupervised (SPEC 8, 10).
+    /// </summary>
+    private async Task StartStackAsync(ComposeRunner compose, PendingUp up, byte[] rendered, CancellationToken cancellationToken)
+    {
+        var renderedFile = _state!.RenderedComposeFile;
+        try
+        {
+            await up.UpAsync(rendered);
+        }
+        catch (Exception e) when (e is OperationCanceledException or LauncherException)
+        {
+            var stopRequested = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            _log.LogWarning("{Why}; stopping what compose started of project {Project}",
+                stopRequested ? "Stop requested while compose was starting the stack" : "Compose failed to start the stack", compose.Project);
+            notifier.Notify(new ServiceState("STATUS=stopping the stack"));
+            try
+            {
+                await compose.DownAsync(renderedFile, CancellationToken.None);
+            }
+            catch (ComposeException down)
+            {
+                _log.LogError("{Failure}", down.Message);
+                throw;
+            }
+            if (!stopRequested)
+                throw;
+            throw new ComposeException(
+                $"stopped by a signal while compose was starting project '{compose.Project}'; what it had started was stopped with compose down and nothing is left running");
+        }
+    }
+
     /// <summary>Records a failure after launch (the supervised stack stopped) in the status file.</summary>
-    public void RecordFailure(Exception failure) =>
-        Report($"failed: {failure.Message}", s => s with { Phase = "failed", Error = failure.Message });
+    public void RecordFailure(Exception failure)
+    {
+        try
+        {
+            Report($"failed: {failure.Message}", s => s with { Phase = "failed", Error = failure.Message });
+        }
+        catch (StateDirectoryException e)
+        {
+            _log.LogWarning("Cannot record the failure in the status file: {Problem}", e.Message);
+        }
+    }
 
     public void RecordStopped() => Report("stopped", s => s with { Phase = "stopped" });
 

@@ -1,19 +1,38 @@
+using System.Text;
 using System.Text.Json;
+using TeeLauncher.Errors;
+using TeeLauncher.Files;
+using TeeLauncher.State;
 
 namespace TeeLauncher.Measurement;
 
 /// <summary>The launcher's JSON-lines event log: each entry reaches the disk before its register is extended.</summary>
 public sealed class EventLog(string path)
 {
+    private const int MaxBytes = 16 << 20;
+
     public string Path { get; } = path;
 
     public IReadOnlyList<EventLogEntry> Read()
     {
-        if (!File.Exists(Path))
+        if (!InputFile.Exists(Path))
             return [];
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, true).GetString(InputFile.Read(Path, MaxBytes));
+        }
+        catch (InputFileException e)
+        {
+            throw new MeasurementException($"event log {Path} {e.Reason}");
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new MeasurementException($"event log {Path} is not valid UTF-8; the log was damaged, reboot to measure afresh");
+        }
         var entries = new List<EventLogEntry>();
         var number = 0;
-        foreach (var line in File.ReadLines(Path))
+        foreach (var line in text.Split('\n'))
         {
             number++;
             if (line.Length == 0)
@@ -25,21 +44,55 @@ public sealed class EventLog(string path)
             }
             catch (JsonException e)
             {
-                throw new Errors.MeasurementException($"event log {Path}:{number}: not an event entry ({e.Message}); the log was damaged, reboot to measure afresh");
+                throw new MeasurementException($"event log {Path}:{number}: not an event entry ({e.Message}); the log was damaged, reboot to measure afresh");
             }
         }
         return entries;
     }
 
+    /// <summary>Before the pull (SPEC 10): the log is a regular file that can be appended to, or its folder can take one.</summary>
+    public void EnsureWritable()
+    {
+        try
+        {
+            if (UnixFile.Status(Path) is { } status)
+            {
+                if (status.Type != UnixFileType.Regular)
+                    throw new MeasurementException(
+                        $"event log {Path} is {InputFile.Describe(status.Type)}, not a regular file; remove it or set measurement.event_log");
+                new FileStream(Path, FileMode.Open, FileAccess.Write).Dispose();
+                return;
+            }
+            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
+            Directory.CreateDirectory(directory);
+            StateDirectory.ProveWritable(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(e);
+        }
+    }
+
     public void Append(EventLogEntry entry)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-        using var stream = new FileStream(Path, new FileStreamOptions
+        try
         {
-            Mode = FileMode.Append, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-        });
-        JsonSerializer.Serialize(stream, entry, MeasurementJsonContext.Default.EventLogEntry);
-        stream.WriteByte((byte)'\n');
-        stream.Flush(flushToDisk: true);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            using var stream = new FileStream(Path, new FileStreamOptions
+            {
+                Mode = FileMode.Append, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
+            });
+            JsonSerializer.Serialize(stream, entry, MeasurementJsonContext.Default.EventLogEntry);
+            stream.WriteByte((byte)'\n');
+            stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(e);
+        }
     }
+
+    private MeasurementException Unwritable(Exception e) =>
+        new($"event log {Path} cannot be written ({(e is UnauthorizedAccessException ? "permission denied" : e.Message)}); " +
+            "make its folder writable by the launcher or set measurement.event_log", e);
 }

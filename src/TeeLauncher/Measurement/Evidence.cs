@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.Measurement;
 
@@ -18,6 +19,9 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
     /// <summary>RTMR3 is bytes 520..568 of a version-4 TDX quote: 48 bytes of header, then the TD report's RTMR3 at 472.</summary>
     private const int QuoteRtmr3Offset = 520;
 
+    /// <summary>Far above any real event log or quote; a bound so that a device or a runaway file cannot exhaust memory.</summary>
+    private const int MaxBytes = 16 << 20;
+
     /// <summary>
     /// Reads the four formats of SPEC 5.4: the launcher's JSON lines, dstack's runtime_events.log (JSON lines),
     /// a tcb_info document (<c>event_log</c> array and <c>rtmr3</c>) and a GetQuote response (<c>event_log</c> as a
@@ -28,11 +32,11 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = InputFile.Read(path, MaxBytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            throw new ConfigException(InputProblem.InFile(path, $"cannot read the event log: {e.Message}"));
+            throw new ConfigException(InputProblem.InFile(path, $"event log {e.Reason}"));
         }
         return Parse(path, bytes);
     }
@@ -40,6 +44,8 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
     public static Evidence Parse(string path, ReadOnlyMemory<byte> bytes)
     {
         var reader = new EvidenceReader(path);
+        if (Files.Utf8Text.FirstInvalid(bytes.Span) is { } invalid)
+            throw new ConfigException(new InputProblem(path, invalid.Line, invalid.Column, "the event log is not valid UTF-8"));
         var text = bytes.Span.TrimStart(" \t\r\n"u8);
         if (text.IsEmpty)
             throw reader.Problem(0, "the event log is empty");

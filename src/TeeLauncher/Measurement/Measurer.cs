@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 using TeeLauncher.Selection;
 using TeeLauncher.State;
 
@@ -16,6 +17,8 @@ public sealed record MeasuredEvent(RuntimeEvent Event, string DigestHex, bool Ex
 /// </summary>
 public sealed class Measurer
 {
+    private const int RecordMaxBytes = 1 << 20;
+
     private readonly string _recordFile;
     private readonly EventLog _log;
     private readonly ILogger _logger;
@@ -52,6 +55,7 @@ public sealed class Measurer
         if (Backend is NoneBackend)
             _logger.LogWarning("Measurement backend is none: nothing is measured; this is for the dev platform only");
         await Backend.EnsureAvailableAsync(cancellationToken);
+        _log.EnsureWritable();
 
         _record = ReadRecord();
         if (_record is null)
@@ -92,8 +96,21 @@ public sealed class Measurer
                 measured.Add(new MeasuredEvent(events[i], entries[i].Digest, ExtendedNow: false));
                 continue;
             }
+            var confirmed = record;
             WriteRecord(record = record with { Pending = entries[i] });
-            _log.Append(entries[i]);
+            try
+            {
+                _log.Append(entries[i]);
+            }
+            catch (MeasurementException)
+            {
+                // Nothing was extended: the pending mark would only block every later run of this boot.
+                if (confirmed.Extended.Count > 0)
+                    WriteRecord(confirmed);
+                else
+                    File.Delete(_recordFile);
+                throw;
+            }
             await Backend.ExtendAsync(events[i], cancellationToken);
             WriteRecord(record = record with { Extended = [.. record.Extended, entries[i]], Pending = null });
             _logger.LogInformation("Extended {Backend} register {Register} with event {Event} (digest {Digest})",
@@ -126,14 +143,14 @@ public sealed class Measurer
 
     private BootRecord? ReadRecord()
     {
-        if (!File.Exists(_recordFile))
+        if (!InputFile.Exists(_recordFile))
             return null;
         BootRecord? record;
         try
         {
-            record = JsonSerializer.Deserialize(File.ReadAllBytes(_recordFile), MeasurementJsonContext.Default.BootRecord);
+            record = JsonSerializer.Deserialize(InputFile.Read(_recordFile, RecordMaxBytes), MeasurementJsonContext.Default.BootRecord);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InputFileException)
         {
             throw new MeasurementException($"this boot's measurement record {_recordFile} is damaged ({e.Message}); reboot to measure afresh");
         }

@@ -51,7 +51,7 @@ public sealed class CredentialsKey
     /// <summary>Reads a key file; the messages name the file and never quote it.</summary>
     public static CredentialsKey Load(string path, bool refuseReadableByOthers)
     {
-        if (!File.Exists(path))
+        if (!Files.InputFile.Exists(path))
             throw new CredentialException(
                 $"credentials key file {path} does not exist; create it with 'tee-launcher keygen' or set launcher.credentials_key_file");
         var text = SecretFile.Read(path, "credentials key file", refuseReadableByOthers);

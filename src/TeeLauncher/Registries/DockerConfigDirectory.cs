@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text.Json;
+using TeeLauncher.State;
 
 namespace TeeLauncher.Registries;
 
@@ -9,7 +9,6 @@ namespace TeeLauncher.Registries;
 /// </summary>
 public sealed class DockerConfigDirectory : IAsyncDisposable
 {
-    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private const string Prefix = "docker-config-";
@@ -22,13 +21,10 @@ public sealed class DockerConfigDirectory : IAsyncDisposable
     public static async Task<DockerConfigDirectory> CreateAsync(
         string stateDir, string credentialKey, RegistryCredential credential, CancellationToken cancellationToken)
     {
-        var path = System.IO.Path.Combine(stateDir, $"{Prefix}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}");
-        Directory.CreateDirectory(path, OwnerOnlyDirectory);
-        var directory = new DockerConfigDirectory(path);
+        var directory = new DockerConfigDirectory(StateDirectory.CreatePrivateDirectory(stateDir, Prefix));
         try
         {
-            File.SetUnixFileMode(path, OwnerOnlyDirectory);
-            await WriteConfigAsync(System.IO.Path.Combine(path, "config.json"), credentialKey, credential, cancellationToken);
+            await WriteConfigAsync(System.IO.Path.Combine(directory.Path, "config.json"), credentialKey, credential, cancellationToken);
             return directory;
         }
         catch

@@ -1,3 +1,6 @@
+using System.Text;
+using TeeLauncher.Files;
+
 namespace TeeLauncher.Registries;
 
 /// <summary>Reads a password or key file; on platform "tee" one that group or others can read is refused (SPEC 3).</summary>
@@ -9,23 +12,26 @@ public static class SecretFile
     /// <summary>The file's text without its trailing line break; throws <see cref="CredentialException"/> naming <paramref name="what"/> and the path.</summary>
     public static string Read(string path, string what, bool refuseReadableByOthers)
     {
+        byte[] bytes;
+        UnixFileMode mode;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-                throw new CredentialException($"{what} {path} does not exist");
-            if (refuseReadableByOthers && (info.UnixFileMode & ReadableByOthers) != 0)
-                throw new CredentialException(
-                    $"{what} {path} is readable by group or others (mode {Octal(info.UnixFileMode)}); run 'chmod 600 {path}'");
-            if (info.Length > MaxBytes)
-                throw new CredentialException($"{what} {path} is larger than {MaxBytes / 1024} KiB");
-            return File.ReadAllText(path).TrimEnd('\r', '\n');
+            (bytes, mode) = InputFile.ReadWithMode(path, MaxBytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            throw new CredentialException($"cannot read {what} {path}: {e.Message}");
+            throw new CredentialException($"{what} {path} {e.Reason}");
+        }
+        if (refuseReadableByOthers && (mode & ReadableByOthers) != 0)
+            throw new CredentialException(
+                $"{what} {path} is readable by group or others (mode {UnixFile.Octal(mode)}); run 'chmod 600 {path}'");
+        try
+        {
+            return new UTF8Encoding(false, true).GetString(bytes).TrimEnd('\r', '\n');
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new CredentialException($"{what} {path} is not valid UTF-8 text");
         }
     }
-
-    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0x1FF, 8).PadLeft(4, '0');
 }

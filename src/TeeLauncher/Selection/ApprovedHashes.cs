@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.Selection;
 
@@ -35,21 +36,19 @@ public sealed class ApprovedHashes
         byte[] bytes;
         try
         {
-            using var stream = File.OpenRead(path);
-            if (stream.Length > MaxBytes)
-                throw Refused(path, "is larger than 1 MiB");
-            bytes = new byte[stream.Length];
-            stream.ReadExactly(bytes);
+            bytes = InputFile.Read(path, MaxBytes);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (InputFileException e)
         {
-            throw Refused(path, $"cannot be read: {e.Message}");
+            throw Refused(path, e.Reason);
         }
         return Parse(path, bytes);
     }
 
     public static ApprovedHashes Parse(string path, ReadOnlySpan<byte> json)
     {
+        if (Utf8Text.FirstInvalid(json) is { } invalid)
+            throw Refused(path, "is not valid UTF-8", invalid);
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 4 });
         var digests = new List<ImageDigest>();
         try
@@ -58,7 +57,7 @@ public sealed class ApprovedHashes
             var sawList = false;
             while (Next(ref reader, path) != JsonTokenType.EndObject)
             {
-                var name = reader.GetString();
+                var name = Text(path, json, reader);
                 if (name != "approved_hashes")
                     throw Refused(path, $"has an unexpected field '{name}'; only \"approved_hashes\" is allowed", At(json, reader));
                 if (sawList)
@@ -67,7 +66,7 @@ public sealed class ApprovedHashes
                 Expect(json, ref reader, JsonTokenType.StartArray, path, "\"approved_hashes\" must be an array of digests");
                 while (Next(ref reader, path) != JsonTokenType.EndArray)
                 {
-                    var text = reader.TokenType == JsonTokenType.String ? reader.GetString()! : null;
+                    var text = reader.TokenType == JsonTokenType.String ? Text(path, json, reader) : null;
                     if (!ImageDigest.TryParse(text, out var digest))
                         throw Refused(path, $"entry {digests.Count + 1}: " +
                             (text is null ? "must be a string \"sha256:<64 hex>\"" : ImageDigest.Describe(text)), At(json, reader));
@@ -89,6 +88,19 @@ public sealed class ApprovedHashes
         return new ApprovedHashes(path, digests);
     }
 
+    /// <summary>The token's string; an escape that is no character (a lone surrogate such as \ud800) is refused at its position.</summary>
+    private static string Text(string path, ReadOnlySpan<byte> json, Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Refused(path, "has a string that is not valid Unicode", At(json, reader));
+        }
+    }
+
     private static JsonTokenType Next(ref Utf8JsonReader reader, string path)
     {
         if (!reader.Read())
@@ -102,13 +114,8 @@ public sealed class ApprovedHashes
             throw Refused(path, message, At(json, reader));
     }
 
-    private static (int Line, int Column) At(ReadOnlySpan<byte> json, Utf8JsonReader reader)
-    {
-        var before = json[..(int)Math.Min(reader.TokenStartIndex, json.Length)];
-        var line = before.Count((byte)'\n') + 1;
-        var column = before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1;
-        return (line, column);
-    }
+    private static (int Line, int Column) At(ReadOnlySpan<byte> json, Utf8JsonReader reader) =>
+        Utf8Text.Position(json, (int)Math.Min(reader.TokenStartIndex, json.Length));
 
     private static DigestRefusedException Refused(string path, string problem, (int Line, int Column)? at = null) =>
         new($"{path}{(at is { } p ? $":{p.Line}:{p.Column}" : "")}: approved hashes file {problem}; " +

@@ -1,5 +1,6 @@
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.Selection;
 
@@ -16,7 +17,7 @@ public static class DigestSelector
                 ? new DigestSelection(overrideDigest, SelectionRule.Override, null, null)
                 : new DigestSelection(RequireDefault(image, locations, "no approved_hashes_file and no override_digest are configured"), SelectionRule.Default, null, null);
 
-        if (!File.Exists(file))
+        if (!InputFile.Exists(file))
         {
             if (overrideDigest is null)
                 return new DigestSelection(RequireDefault(image, locations, $"the approved-hashes file {file} does not exist"), SelectionRule.Default, null, file);

@@ -19,12 +19,24 @@ public static class ConsoleLogging
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             // Start failures are reported once, as one line, by the CLI edge.
             .MinimumLevel.Override("Microsoft.Extensions.Hosting.Internal.Host", LogEventLevel.Fatal)
-            .Enrich.With<SyslogPriorityEnricher>();
+            .Enrich.With<SyslogPriorityEnricher>()
+            .Enrich.With<EscapingEnricher>();
         return (json
                 ? configuration.WriteTo.Console(new JsonFormatter(renderMessage: true), standardErrorFromLevel: LogEventLevel.Verbose)
                 : configuration.WriteTo.Console(outputTemplate: template, standardErrorFromLevel: LogEventLevel.Verbose,
                     formatProvider: System.Globalization.CultureInfo.InvariantCulture))
             .CreateLogger();
+    }
+
+    /// <summary>Values carry docker's, compose's and registries' words: their control characters are escaped (SPEC 10).</summary>
+    private sealed class EscapingEnricher : ILogEventEnricher
+    {
+        public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
+        {
+            foreach (var (name, value) in logEvent.Properties.ToList())
+                if (value is ScalarValue { Value: string text } && SafeText.Escape(text) is var escaped && !ReferenceEquals(escaped, text))
+                    logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(escaped)));
+        }
     }
 
     private sealed class SyslogPriorityEnricher : ILogEventEnricher

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using TeeLauncher.Errors;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.State;
 
@@ -26,19 +28,45 @@ public sealed record LaunchStatus
     public string? Project { get; init; }
     public string? Error { get; init; }
 
-    public static LaunchStatus? TryRead(string file)
+    private const int MaxBytes = 1 << 20;
+
+    /// <summary>The status this boot recorded, or null when nothing was recorded; a file that is there but unreadable is reported as damaged.</summary>
+    public static LaunchStatus? Read(string file)
     {
+        if (!InputFile.Exists(file))
+            return null;
         try
         {
-            return File.Exists(file)
-                ? JsonSerializer.Deserialize(File.ReadAllBytes(file), StateJsonContext.Default.LaunchStatus)
-                : null;
+            var status = JsonSerializer.Deserialize(InputFile.Read(file, MaxBytes), StateJsonContext.Default.LaunchStatus)
+                ?? throw new JsonException("the file holds null");
+            // The serializer leaves an absent list null despite its initializer, and a hand-edited one may hold nulls.
+            return status with
+            {
+                SkippedSources = [.. (status.SkippedSources ?? []).Where(s => s is not null)],
+                Images = [.. (status.Images ?? []).Where(i => i is not null)],
+                Events = [.. (status.Events ?? []).Where(e => e is not null)],
+            };
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InputFileException)
         {
-            return null;
+            throw new StateDirectoryException(
+                $"status file {file} is damaged ({(e is InputFileException i ? i.Reason : e.Message)}); it cannot say what this boot launched: " +
+                "check the state directory, and the journal of tee-launcher.service");
         }
     }
+
+    /// <summary>A copy fit for a terminal: every text field with its control characters escaped (the JSON form escapes them itself).</summary>
+    public LaunchStatus Escaped() => this with
+    {
+        Phase = SafeText.Escape(Phase), Config = SafeText.Escape(Config), LauncherVersion = SafeText.Escape(LauncherVersion),
+        Digest = Escape(Digest), Rule = Escape(Rule), Reason = Escape(Reason), Image = Escape(Image), PulledFrom = Escape(PulledFrom),
+        SkippedSources = [.. SkippedSources.Select(SafeText.Escape)], MeasurementBackend = Escape(MeasurementBackend),
+        Images = [.. Images.Select(i => i with { Reference = SafeText.Escape(i.Reference ?? ""), Digest = SafeText.Escape(i.Digest ?? ""), Source = SafeText.Escape(i.Source ?? "") })],
+        Events = [.. Events.Select(e => new StatusEvent(SafeText.Escape(e.Name), SafeText.Escape(e.Payload), SafeText.Escape(e.Digest), e.ExtendedNow))],
+        ComposeFile = Escape(ComposeFile), ComposeSha256 = Escape(ComposeSha256), Project = Escape(Project), Error = Escape(Error),
+    };
+
+    private static string? Escape(string? text) => text is null ? null : SafeText.Escape(text);
 
     public void Write(string file) =>
         StateDirectory.WriteAtomically(file, JsonSerializer.SerializeToUtf8Bytes(this, StateJsonContext.Default.LaunchStatus));

@@ -1,10 +1,20 @@
+using System.Security.Cryptography;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.State;
 
-/// <summary>The per-boot state directory (tmpfs): lock, rendered compose file, status record.</summary>
+/// <summary>
+/// The per-boot state directory (tmpfs): lock, rendered compose file, status and boot records, pull credentials.
+/// It is the launcher's own (SPEC 10): created 0700 when missing, refused when another user owns it or group or
+/// others can write it, and every file in it is created new and renamed into place, so nothing planted in it is followed.
+/// </summary>
 public sealed class StateDirectory(string path)
 {
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode WritableByOthers = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+
     public string Path { get; } = path;
 
     public string RenderedComposeFile => System.IO.Path.Combine(Path, "compose.yml");
@@ -13,18 +23,73 @@ public sealed class StateDirectory(string path)
 
     private string LockFile => System.IO.Path.Combine(Path, "launcher.lock");
 
-    public void EnsureExists()
+    /// <summary>Why the directory cannot be the state directory, or null when it is fit (or missing: then it will be created).</summary>
+    public static string? Problem(string path)
     {
-        Directory.CreateDirectory(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (path.Length == 0)
+            return "launcher.state_dir is empty; set it to a directory of its own, such as /run/tee-launcher";
+        FileStatus? status;
+        try
+        {
+            status = UnixFile.Status(path);
+        }
+        catch (IOException e)
+        {
+            return $"state directory {path} cannot be examined: {e.Message}";
+        }
+        if (status is not { } s)
+            return null;
+        if (s.Type != UnixFileType.Directory)
+            return $"state directory {path} is {InputFile.Describe(s.Type)}, not a directory; remove it or set launcher.state_dir";
+        if (s.Owner != UnixFile.EffectiveUser)
+            return $"state directory {path} belongs to uid {s.Owner}, not to the launcher's user (uid {UnixFile.EffectiveUser}); " +
+                   $"run 'chown {UnixFile.EffectiveUser} {path}' or remove it so the launcher creates it";
+        if ((s.Mode & WritableByOthers) != 0)
+            return $"state directory {path} can be written by group or others (mode {UnixFile.Octal(s.Mode)}), so another user could plant files in it; " +
+                   $"run 'chmod 700 {path}' or remove it so the launcher creates it";
+        return null;
     }
+
+    /// <summary>Creates the directory (0700) when missing, refuses one that is not the launcher's own, and proves it can be written.</summary>
+    public void Prepare()
+    {
+        if (Problem(Path) is { } problem)
+            throw new StateDirectoryException(problem);
+        try
+        {
+            if (UnixFile.Status(Path) is null)
+                Directory.CreateDirectory(Path, OwnerOnly);
+            ProveWritable(Path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(Path, e);
+        }
+        if (Problem(Path) is { } created)
+            throw new StateDirectoryException(created);
+    }
+
+    /// <summary>Creates and removes a file in <paramref name="directory"/>; throws the system's reason when it cannot.</summary>
+    public static void ProveWritable(string directory) =>
+        File.Delete(WriteNew(System.IO.Path.Combine(directory, "write-probe"), []));
 
     /// <summary>Holds the exclusive lock of this boot's state until disposed; a second concurrent run is refused.</summary>
     public IDisposable Lock()
     {
-        EnsureExists();
+        Prepare();
+        if (UnixFile.Status(LockFile, followLinks: false) is { Type: not UnixFileType.Regular } planted)
+            throw new StateDirectoryException(
+                $"{LockFile} is {InputFile.Describe(planted.Type)}, not a lock file the launcher made; remove it");
         try
         {
-            return new FileStream(LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return new FileStream(LockFile, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = OwnerReadWrite,
+            });
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw Unwritable(Path, e);
         }
         catch (IOException)
         {
@@ -32,18 +97,82 @@ public sealed class StateDirectory(string path)
         }
     }
 
-    /// <summary>Writes <paramref name="content"/> atomically (temporary file, then rename) with mode 0600.</summary>
+    /// <summary>
+    /// Writes <paramref name="content"/> to <paramref name="file"/> (mode 0600): into a file created new under a random
+    /// name (exclusive create: a planted file or symbolic link is never opened), then renamed over the old one.
+    /// </summary>
     public static void WriteAtomically(string file, ReadOnlySpan<byte> content)
     {
-        var temporary = file + ".tmp";
-        using (var stream = new FileStream(temporary, new FileStreamOptions
-               {
-                   Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-               }))
+        string? temporary = null;
+        try
+        {
+            temporary = WriteNew(file, content);
+            File.Move(temporary, file, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            if (temporary is not null)
+                RemoveQuietly(temporary);
+            throw Unwritable(System.IO.Path.GetDirectoryName(file) ?? file, e);
+        }
+    }
+
+    /// <summary>Creates a directory (0700) that did not exist, under a random name starting with <paramref name="prefix"/>.</summary>
+    public static string CreatePrivateDirectory(string stateDir, string prefix)
+    {
+        var path = System.IO.Path.Combine(stateDir, prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        try
+        {
+            if (UnixFile.Status(path, followLinks: false) is not null)
+                throw new IOException($"{path} already exists");
+            Directory.CreateDirectory(path, OwnerOnly);
+            if (UnixFile.Status(path, followLinks: false) is not { Type: UnixFileType.Directory } made || made.Owner != UnixFile.EffectiveUser)
+                throw new IOException($"{path} was replaced while it was created");
+            File.SetUnixFileMode(path, OwnerOnly);
+            return path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(stateDir, e);
+        }
+    }
+
+    /// <summary>A file (0600) created new beside <paramref name="file"/> holding <paramref name="content"/>: O_CREAT|O_EXCL never follows a link.</summary>
+    private static string WriteNew(string file, ReadOnlySpan<byte> content)
+    {
+        var directory = System.IO.Path.GetDirectoryName(file) ?? ".";
+        var temporary = System.IO.Path.Combine(directory,
+            $".{System.IO.Path.GetFileName(file)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.tmp");
+        using var stream = new FileStream(temporary, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerReadWrite,
+        });
+        try
         {
             stream.Write(content);
             stream.Flush(flushToDisk: true);
+            return temporary;
         }
-        File.Move(temporary, file, overwrite: true);
+        catch
+        {
+            RemoveQuietly(temporary);
+            throw;
+        }
     }
+
+    private static void RemoveQuietly(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The failure being reported is the one that matters; a stray temporary name is ignored by every reader.
+        }
+    }
+
+    private static StateDirectoryException Unwritable(string directory, Exception e) =>
+        new($"state directory {directory} cannot be written ({(e is UnauthorizedAccessException ? "permission denied" : e.Message)}); " +
+            "it must be a writable directory of the launcher's own (a tmpfs such as /run/tee-launcher)");
 }

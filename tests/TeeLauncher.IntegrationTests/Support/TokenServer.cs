@@ -60,22 +60,11 @@ public sealed class TokenServer : IDisposable
         return string.Join(':', Enumerable.Range(0, base32.Length / 4).Select(i => base32.Substring(i * 4, 4)));
     }
 
-    private async Task ServeAsync()
+    private Task ServeAsync() => HttpServing.ServeAsync(_listener, context =>
     {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-            Answer(context);
-        }
-    }
+        Answer(context);
+        return Task.CompletedTask;
+    });
 
     private void Answer(HttpListenerContext context)
     {

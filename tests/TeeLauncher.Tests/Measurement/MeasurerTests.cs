@@ -105,6 +105,38 @@ public sealed class MeasurerTests : IDisposable
 
     private static readonly BootIdentity ThisBoot = new("this-boot", DateTimeOffset.UtcNow.AddHours(-1));
 
+    [Fact]
+    public async Task An_event_log_that_cannot_be_written_is_found_before_the_pull_and_leaves_no_record()
+    {
+        Directory.CreateDirectory(LogPath);
+        var backend = new RecordingBackend(this);
+
+        var prepare = () => NewMeasurer(backend).PrepareAsync(Digests.A, CancellationToken.None);
+
+        (await prepare.Should().ThrowAsync<MeasurementException>()).Which.Message.Should()
+            .Be($"event log {LogPath} is a directory, not a regular file; remove it or set measurement.event_log");
+        backend.Extended.Should().BeEmpty();
+        File.Exists(Path.Combine(_dir.Path, "measured.json")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_log_write_that_fails_after_the_check_leaves_no_pending_record_behind()
+    {
+        var backend = new RecordingBackend(this);
+        var measurer = NewMeasurer(backend);
+        await measurer.PrepareAsync(Digests.A, CancellationToken.None);
+        Directory.CreateDirectory(LogPath);
+
+        var measure = () => measurer.MeasureAsync(Events(Digests.A), CancellationToken.None);
+
+        (await measure.Should().ThrowAsync<MeasurementException>()).Which.Message.Should().StartWith($"event log {LogPath} cannot be written");
+        backend.Extended.Should().BeEmpty();
+        File.Exists(Path.Combine(_dir.Path, "measured.json")).Should().BeFalse("nothing was extended, so no later run may be blocked");
+        Directory.Delete(LogPath);
+        var next = () => NewMeasurer(new RecordingBackend(this)).PrepareAsync(Digests.B, CancellationToken.None);
+        await next.Should().NotThrowAsync("a failed write before any extend does not bind the boot to a digest");
+    }
+
     private Measurer NewMeasurer(IMeasurementBackend backend, BootIdentity? boot = null) =>
         new(MeasurementSettings.Default with { EventLog = LogPath },
             _dir.Path, NullLogger.Instance, backend, boot ?? ThisBoot);
