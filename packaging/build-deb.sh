@@ -22,7 +22,11 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-dotnet publish "$csproj" -c Release -r linux-x64 -o "$stage/publish" -v quiet -nologo >&2
+# The same bytes from any clone: ContinuousIntegrationBuild maps the source root to /_/ in the
+# assembly and its debug info (no build path in the binary), and the commit (InformationalVersion)
+# comes from git, not from the machine.
+dotnet publish "$csproj" -c Release -r linux-x64 -o "$stage/publish" -v quiet -nologo \
+  -p:ContinuousIntegrationBuild=true >&2
 binary="$stage/publish/tee-launcher"
 [[ -x "$binary" ]] || { echo "build-deb: dotnet publish produced no $binary" >&2; exit 1; }
 # A NativeAOT publish is one self-contained executable; managed assemblies next to it would mean
