@@ -58,7 +58,7 @@ Architecture: $arch
 Maintainer: tee-launcher developers <dev@tee-launcher.local>
 Section: admin
 Priority: optional
-Depends: docker.io | docker-ce-cli, docker-compose | docker-compose-plugin
+Depends: libc6 (>= 2.34), libssl3t64 | libssl3, docker-cli | docker.io | docker-ce-cli, docker-compose | docker-compose-plugin
 Recommends: docker.io | docker-ce, tpm2-tools
 Installed-Size: $(du -sk --apparent-size "$pkg" | cut -f1)
 Description: measured launch of a docker compose workload in a confidential VM
