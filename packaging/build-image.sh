@@ -51,8 +51,9 @@ out=$(cd "$out" && pwd)
 
 suite=trixie
 arch=amd64
-# The image's packages: what runs (the launcher, docker, compose) and what they load at run time.
-keep=(tee-launcher docker-cli docker-compose ca-certificates libc6 libssl3t64 libzstd1 zlib1g)
+# The image's packages: what runs (the launcher, docker, compose) and what they load at run time,
+# with libgcc_s, which glibc loads to unwind a cancelled thread (gcc-14-base holds its copyright).
+keep=(tee-launcher docker-cli docker-compose ca-certificates libc6 libssl3t64 libzstd1 zlib1g libgcc-s1 gcc-14-base)
 
 commit=$(git -C "$root" rev-parse HEAD)
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct)}
@@ -86,6 +87,9 @@ started=$SECONDS
 
 if [[ -z "$deb" ]]; then
   deb=$(bash "$root/packaging/build-deb.sh" "$stage") || die "packaging/build-deb.sh failed"
+  deb_from="built by packaging/build-deb.sh"
+else
+  deb_from="given ($(basename "$deb"))"
 fi
 [[ "$(dpkg-deb -f "$deb" Package)" == tee-launcher ]] || die "$deb is not the tee-launcher package"
 
@@ -109,6 +113,7 @@ chmod 0755 "$rootfs"
 {
   echo "# tee-launcher image $version, commit $commit, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
   echo "# built by packaging/build-image.sh with mmdebstrap $(dpkg-query -W -f '${Version}' mmdebstrap), $(gzip --version | head -n 1), $(tar --version | head -n 1)"
+  echo "# .deb: ${deb_from}; .NET SDK $(dotnet --version 2>/dev/null || echo '?'), $(clang --version 2>/dev/null | head -n 1 || echo 'clang ?'), $(ld.bfd --version 2>/dev/null | head -n 1 || echo 'ld ?')"
   echo "# mirror: $mirror ($suite, $suite-updates)  security: $security ($suite-security)"
   for release in "$stage"/lists/*Release; do
     echo "# $(sed -n 's/^Suite: //p' "$release" | head -n 1): $(sed -n 's/^Date: //p' "$release" | head -n 1)"
