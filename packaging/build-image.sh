@@ -13,6 +13,7 @@
 #   tee-launcher-image.digest     its manifest digest, sha256:<hex>: what an app-compose pins
 #   tee-launcher-image.packages   what it was built from: commit, SOURCE_DATE_EPOCH, the mirror and
 #                                 the date of each suite's Release file, every .deb with its sha256
+#   tee-launcher_<version>_amd64.deb   the package it built (not with --deb)
 # and prints the digest as its last line. With a docker daemon answering (DOCKER_HOST), it also loads
 # the image as tee-launcher:<version>. A loaded image has no manifest digest: publish the archive
 # with skopeo (docs/operators.md), so that the registry serves these very bytes.
@@ -86,7 +87,7 @@ trap 'rm -rf "$stage"' EXIT
 started=$SECONDS
 
 if [[ -z "$deb" ]]; then
-  deb=$(bash "$root/packaging/build-deb.sh" "$stage") || die "packaging/build-deb.sh failed"
+  deb=$(bash "$root/packaging/build-deb.sh" "$out") || die "packaging/build-deb.sh failed"
   deb_from="built by packaging/build-deb.sh"
 else
   deb_from="given ($(basename "$deb"))"

@@ -65,6 +65,7 @@ public sealed class DstackImageTests
         finally
         {
             await Compose(appProject, app, "down", "--timeout", "60");
+            await ToolRun.DockerAsync("image", "rm", launcherImage);
         }
     }
 

@@ -25,7 +25,8 @@ public sealed record LauncherImage(string Archive, string Digest)
         if (string.IsNullOrEmpty(directory))
         {
             var root = (await ToolRun.RunAsync("git", ["-C", AppContext.BaseDirectory, "rev-parse", "--show-toplevel"])).Succeeded("git rev-parse").Out.Trim();
-            directory = Path.Combine(TestEnvironment.State, "launcher-image", Guid.NewGuid().ToString("N"));
+            // Built anew at every test run, over the last run's.
+            directory = Path.Combine(TestEnvironment.State, "launcher-image");
             (await ToolRun.RunAsync("bash", [Path.Combine(root, "packaging", "build-image.sh"), directory], timeout: TimeSpan.FromMinutes(30)))
                 .Succeeded("packaging/build-image.sh");
         }
