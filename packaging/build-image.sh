@@ -20,9 +20,9 @@
 #
 # The root file system: mmdebstrap's extract variant unpacks the packages without running any
 # maintainer script, so no shell, dpkg or apt is needed in the image, nor left in it. The .deb's
-# dependencies resolve against Debian's current stable release, whose docker-cli carries the compose
+# dependencies resolve against Debian 13 (trixie), whose docker-cli comes with the compose
 # plugin (`docker compose`, as on dstack). Packages that dependency resolution pulls in but nothing
-# in the image runs (debconf, perl, the openssl command) are unpacked, recorded and removed again.
+# in the image runs (debconf, the openssl command) are unpacked, recorded and removed again.
 #
 # Reproducible for a given commit and mirror state: every file time is SOURCE_DATE_EPOCH (the commit's
 # time), owners are 0:0, entries are sorted, gzip writes no name or time, and the JSON documents are
@@ -114,7 +114,7 @@ chmod 0755 "$rootfs"
 {
   echo "# tee-launcher image $version, commit $commit, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
   echo "# built by packaging/build-image.sh with mmdebstrap $(dpkg-query -W -f '${Version}' mmdebstrap), $(gzip --version | head -n 1), $(tar --version | head -n 1)"
-  echo "# .deb: ${deb_from}; .NET SDK $(dotnet --version 2>/dev/null || echo '?'), $(clang --version 2>/dev/null | head -n 1 || echo 'clang ?'), $(ld.bfd --version 2>/dev/null | head -n 1 || echo 'ld ?')"
+  echo "# .deb: ${deb_from}; .NET SDK $(dotnet --version 2>/dev/null || echo '?'), linker driver $({ command -v clang >/dev/null && clang --version || gcc --version; } 2>/dev/null | head -n 1), $(ld.bfd --version 2>/dev/null | head -n 1 || echo 'ld ?')"
   echo "# mirror: $mirror ($suite, $suite-updates)  security: $security ($suite-security)"
   for release in "$stage"/lists/*Release; do
     echo "# $(sed -n 's/^Suite: //p' "$release" | head -n 1): $(sed -n 's/^Date: //p' "$release" | head -n 1)"
