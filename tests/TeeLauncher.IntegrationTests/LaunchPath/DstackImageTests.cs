@@ -73,7 +73,7 @@ public sealed class DstackImageTests
     public async Task The_image_runs_nothing_but_the_launcher_docker_and_compose()
     {
         var image = await LauncherImage.GetAsync();
-        var files = (await ToolRun.RunAsync("bash", ["-c", "tar -xOf \"$1\" blobs | tar -tvz 2>/dev/null || true", "-", image.Archive])).Out;
+        var files = await image.LayerListingAsync();
 
         var executables = files.Split('\n')
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))

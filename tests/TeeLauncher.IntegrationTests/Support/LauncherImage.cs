@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace TeeLauncher.IntegrationTests.Support;
 
 /// <summary>The launcher image of packaging/build-image.sh: its OCI archive and manifest digest.</summary>
@@ -17,6 +19,28 @@ public sealed record LauncherImage(string Archive, string Digest)
         (await ToolRun.RunAsync("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", $"oci-archive:{Archive}", $"docker://{registry}/{repository}:latest"]))
             .Succeeded("skopeo copy");
         return $"{registry}/{repository}@{Digest}";
+    }
+
+    /// <summary>The image's one layer as <c>tar -tv</c> lists it, read through the archive's index and manifest.</summary>
+    public async Task<string> LayerListingAsync()
+    {
+        var layout = Path.Combine(Path.GetTempPath(), "tee-launcher-it", $"layout-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(layout);
+        try
+        {
+            (await ToolRun.RunAsync("tar", ["-xf", Archive, "-C", layout])).Succeeded("tar -x of the OCI archive");
+            string Blob(string digest) => Path.Combine(layout, "blobs", "sha256", digest["sha256:".Length..]);
+            using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(layout, "index.json")));
+            var manifestDigest = index.RootElement.GetProperty("manifests")[0].GetProperty("digest").GetString()!;
+            manifestDigest.Should().Be(Digest, "the archive's index names the manifest whose digest build-image.sh printed");
+            using var manifest = JsonDocument.Parse(File.ReadAllText(Blob(manifestDigest)));
+            var layer = manifest.RootElement.GetProperty("layers").EnumerateArray().Should().ContainSingle().Subject;
+            return (await ToolRun.RunAsync("tar", ["-tvzf", Blob(layer.GetProperty("digest").GetString()!)])).Succeeded("tar -t of the layer").Out;
+        }
+        finally
+        {
+            Directory.Delete(layout, recursive: true);
+        }
     }
 
     private static async Task<LauncherImage> BuildAsync()
