@@ -22,7 +22,11 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
-dotnet publish "$csproj" -c Release -r linux-x64 -o "$stage/publish" -v quiet -nologo >&2
+# The same bytes from any clone: ContinuousIntegrationBuild maps the source root to /_/ in the
+# assembly and its debug info (no build path in the binary), and the commit (InformationalVersion)
+# comes from git, not from the machine.
+dotnet publish "$csproj" -c Release -r linux-x64 -o "$stage/publish" -v quiet -nologo \
+  -p:ContinuousIntegrationBuild=true >&2
 binary="$stage/publish/tee-launcher"
 [[ -x "$binary" ]] || { echo "build-deb: dotnet publish produced no $binary" >&2; exit 1; }
 # A NativeAOT publish is one self-contained executable; managed assemblies next to it would mean
@@ -54,7 +58,7 @@ Architecture: $arch
 Maintainer: tee-launcher developers <dev@tee-launcher.local>
 Section: admin
 Priority: optional
-Depends: docker.io | docker-ce-cli, docker-compose | docker-compose-plugin
+Depends: libc6 (>= 2.34), libssl3t64 | libssl3, docker-cli | docker.io | docker-ce-cli, docker-compose | docker-compose-plugin
 Recommends: docker.io | docker-ce, tpm2-tools
 Installed-Size: $(du -sk --apparent-size "$pkg" | cut -f1)
 Description: measured launch of a docker compose workload in a confidential VM

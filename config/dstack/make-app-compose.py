@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Makes a dstack app from a launcher config: DIR/docker-compose.yml and DIR/app-compose.json.
 
-    python3 config/dstack/make-app-compose.py DIR [--name NAME] [--launcher-image REF] [--check]
+    python3 config/dstack/make-app-compose.py DIR [--name NAME] [--launcher-image REF]
+        [--launcher-repository REPO --launcher-digest sha256:HEX|FILE] [--check]
 
 DIR holds launcher.toml and the workload template compose.yml. The app's only service is the
 launcher; both files are embedded as compose `configs` with inline `content`, so they are part of
@@ -13,12 +14,16 @@ image that COPYs both files to /etc/tee-launcher/ and pin it by digest instead.)
 Compose interpolates every value of its file, `content` included, so each `$` of the embedded
 files is written as `$$`: the launcher receives them byte for byte as they are in DIR.
 
+--launcher-digest pins the launcher image that packaging/build-image.sh built: its manifest digest,
+or the tee-launcher-image.digest file it wrote, at REPO (where the operator published it).
+
 --check fails when docker-compose.yml or app-compose.json in DIR no longer carry launcher.toml and
 compose.yml byte for byte (for CI; the name and the launcher image may have been changed).
 """
 import argparse
 import json
 import pathlib
+import re
 import sys
 
 PLACEHOLDER_IMAGE = (
@@ -113,6 +118,20 @@ def app_compose(name: str, compose_file: str) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
+def launcher_image(repository: str, digest_or_file: str) -> str:
+    digest = digest_or_file
+    if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+        path = pathlib.Path(digest_or_file)
+        if not path.is_file():
+            raise SystemExit(f"--launcher-digest: '{digest_or_file}' is neither sha256:<64 hex> nor a file")
+        digest = path.read_text().strip()
+        if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+            raise SystemExit(f"{digest_or_file}:1:1: not a manifest digest (sha256:<64 hex>): '{digest[:80]}'")
+    if "@" in repository:
+        raise SystemExit(f"--launcher-repository: '{repository}' already names a digest")
+    return f"{repository}@{digest}"
+
+
 def check(directory: pathlib.Path, launcher_toml: str, template: str, repo_dir: str) -> int:
     import yaml  # python3-yaml; only the check needs it
 
@@ -139,6 +158,9 @@ def main() -> int:
     parser.add_argument("dir", type=pathlib.Path)
     parser.add_argument("--name", help="app name (default: tee-launcher-<dir name>)")
     parser.add_argument("--launcher-image", default=PLACEHOLDER_IMAGE)
+    parser.add_argument("--launcher-repository", default=PLACEHOLDER_IMAGE.split("@")[0],
+                        help="where the launcher image is published (with --launcher-digest)")
+    parser.add_argument("--launcher-digest", help="sha256:<hex>, or the digest file of packaging/build-image.sh")
     parser.add_argument("--check", action="store_true", help="fail when the generated files are out of date")
     args = parser.parse_args()
 
@@ -146,7 +168,12 @@ def main() -> int:
     launcher_toml = (directory / "launcher.toml").read_text()
     template = (directory / "compose.yml").read_text()
     repo_dir = f"config/{directory.name}"
-    compose_file = docker_compose(launcher_toml, template, args.launcher_image, repo_dir)
+    image = args.launcher_image
+    if args.launcher_digest is not None:
+        if image != PLACEHOLDER_IMAGE:
+            raise SystemExit("--launcher-image and --launcher-digest exclude each other")
+        image = launcher_image(args.launcher_repository, args.launcher_digest)
+    compose_file = docker_compose(launcher_toml, template, image, repo_dir)
     outputs = {
         directory / "docker-compose.yml": compose_file,
         directory / "app-compose.json": app_compose(args.name or f"tee-launcher-{directory.name}", compose_file),

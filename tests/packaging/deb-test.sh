@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian package, end to end on this machine:
-#   build it (NativeAOT), install it with dpkg -i, check the installed binary, example config and
+#   build it (NativeAOT; or take TEE_TEST_DEB), install it with dpkg -i, check the installed binary, example config and
 #   unit, boot the unit under a real systemd (boot-test.sh), check the dstack and NEAR MPC examples
 #   with the packaged binary, reinstall over itself, remove it (conffiles kept), purge it.
 #
@@ -29,7 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-deb=$(bash "$root/packaging/build-deb.sh" "$out") || fail "packaging/build-deb.sh"
+# TEE_TEST_DEB: a package that tests/run-tests.sh built already from this checkout.
+deb=${TEE_TEST_DEB:-$(bash "$root/packaging/build-deb.sh" "$out")} || fail "packaging/build-deb.sh"
 [[ -f "$deb" ]] || fail "build-deb.sh printed '$deb', which is not a file"
 say "built $(basename "$deb") ($(du -h "$deb" | cut -f1))"
 
