@@ -17,7 +17,7 @@ public sealed class PlanCommand : Command
 
     public override async Task<ExitCode> ExecuteAsync(CommandArguments arguments, CommandConsole console, CancellationToken cancellationToken)
     {
-        var plan = LaunchPlan.For(LaunchInputs.Load(arguments.ConfigPath));
+        var plan = LaunchPlan.For(LaunchInputs.Load(arguments.ConfigPath).Choose());
         await console.Out.WriteAsync(arguments.Json
             ? JsonSerializer.Serialize(plan, CliJsonContext.Default.LaunchPlan) + "\n"
             : Describe(plan));

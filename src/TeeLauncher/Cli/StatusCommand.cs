@@ -37,7 +37,7 @@ public sealed class StatusCommand : Command
     private static string Describe(LaunchStatus status)
     {
         var text = new StringBuilder();
-        text.AppendLine($"phase:       {status.Phase} (updated {status.UpdatedAt:u})");
+        text.AppendLine($"phase:       {status.Phase.Spelling()} (updated {status.UpdatedAt:u})");
         if (status.Error is not null)
             text.AppendLine($"error:       {status.Error}");
         text.AppendLine($"digest:      {status.Digest ?? "-"}");

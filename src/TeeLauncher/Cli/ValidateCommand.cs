@@ -26,7 +26,7 @@ public sealed class ValidateCommand : Command
         {
             try
             {
-                selection = DigestSelector.Select(inputs.Config.Image, inputs.Config.Locations);
+                selection = inputs.Choose().Selection;
             }
             catch (LauncherException e)
             {

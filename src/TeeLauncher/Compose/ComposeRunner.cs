@@ -7,7 +7,7 @@ using TeeLauncher.Errors;
 namespace TeeLauncher.Compose;
 
 /// <summary>Starts, stops and inspects the compose project (SPEC 7, 8).</summary>
-public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, ILogger logger)
+public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings, ILogger logger)
 {
     private const string ProjectLabel = "com.docker.compose.project";
 
@@ -50,10 +50,42 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
                 ["up", "--detach", "--remove-orphans", "--no-build", .. plugin ? new[] { "--pull", "never" } : []], token, input);
         }, Project, cancellationToken);
 
+    /// <summary>
+    /// Gives the pending "up" the measured file; if compose fails, or a stop is requested while it is still starting
+    /// the stack (a service waiting on a health check), runs compose down: nothing of the measured workload is left
+    /// running unsupervised (SPEC 8, 10). <paramref name="stopping"/> is told before the down.
+    /// </summary>
+    public async Task UpElseDownAsync(PendingUp up, byte[] rendered, string renderedFile, Action stopping, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await up.UpAsync(rendered);
+        }
+        catch (Exception e) when (e is OperationCanceledException or LauncherException)
+        {
+            var stopRequested = e is OperationCanceledException && cancellationToken.IsCancellationRequested;
+            logger.LogWarning("{Why}; stopping what compose started of project {Project}",
+                stopRequested ? "Stop requested while compose was starting the stack" : "Compose failed to start the stack", Project);
+            stopping();
+            try
+            {
+                await DownAsync(renderedFile, CancellationToken.None);
+            }
+            catch (ComposeException down)
+            {
+                logger.LogError("{Failure}", down.Message);
+                throw;
+            }
+            if (!stopRequested)
+                throw;
+            throw new ComposeException(
+                $"stopped by a signal while compose was starting project '{Project}'; what it had started was stopped with compose down and nothing is left running");
+        }
+    }
+
     public async Task DownAsync(string renderedFile, CancellationToken cancellationToken)
     {
-        var seconds = ((int)Math.Ceiling(settings.StopTimeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var output = await ComposeAsync(renderedFile, ["down", "--timeout", seconds], cancellationToken);
+        var output = await ComposeAsync(renderedFile, ["down", "--timeout", StopTimeoutSeconds], cancellationToken);
         if (!output.Succeeded)
             throw new ComposeException($"compose failed to stop project '{Project}': {output.Complaint}");
     }
@@ -64,8 +96,7 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
         var running = (await ContainersAsync(cancellationToken)).Where(c => c.IsRunning).Select(c => c.Id).ToList();
         if (running.Count == 0)
             return 0;
-        var seconds = ((int)Math.Ceiling(settings.StopTimeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var output = await docker.RunAsync(["stop", "--time", seconds, .. running], cancellationToken);
+        var output = await docker.RunAsync(["stop", "--time", StopTimeoutSeconds, .. running], cancellationToken);
         if (!output.Succeeded)
             throw Failure($"cannot stop the containers of project '{Project}' left from before", output);
         return running.Count;
@@ -86,6 +117,9 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
             .ToList();
     }
 
+    private string StopTimeoutSeconds =>
+        ((int)Math.Ceiling(settings.StopTimeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     internal static LauncherException Failure(string what, DockerOutput output) =>
         PullFailure.IsDaemonUnreachable(output.Complaint)
             ? new DaemonUnreachableException($"{what}: the docker daemon cannot be reached: {output.Complaint}; check that dockerd runs and that the launcher may use its socket")
@@ -96,12 +130,12 @@ public sealed class ComposeRunner(DockerCli docker, ComposeSettings settings, IL
     {
         var command = await CommandAsync(cancellationToken);
         var directory = Path.GetDirectoryName(renderedFile)!;
-        return await DockerCli.RunAsync(
+        return await docker.RunInAsync(
             command[0],
             [.. command.Skip(1), "--project-name", Project, "--file", fileFromInput is null ? renderedFile : "-", .. verb],
-            cancellationToken,
             directory,
-            standardInput: fileFromInput);
+            fileFromInput ?? PipeSource.Null,
+            cancellationToken);
     }
 }
 

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using CliWrap;
 using Microsoft.Extensions.Logging;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
@@ -7,9 +6,11 @@ using TeeLauncher.Errors;
 namespace TeeLauncher.Compose;
 
 /// <summary>Watches the running stack through <c>docker events</c> and reports the first container that stops.</summary>
-public sealed class StackSupervisor(DockerCli docker, ComposeRunner compose, ILogger logger)
+public sealed class StackSupervisor(IDockerRunner docker, ComposeRunner compose, ILogger logger, TimeProvider? time = null)
 {
-    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(2);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>Returns only by throwing: ComposeException when the stack fails, or cancellation on shutdown.</summary>
     public async Task WatchAsync(CancellationToken cancellationToken)
@@ -18,13 +19,12 @@ public sealed class StackSupervisor(DockerCli docker, ComposeRunner compose, ILo
         {
             var dieEvents = Channel.CreateUnbounded<string>();
             using var eventsStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var events = CliWrap.Cli.Wrap(docker.Executable)
-                .WithArguments(["events", "--filter", "type=container", "--filter", $"label=com.docker.compose.project={compose.Project}",
-                    "--filter", "event=die", "--format", "{{.Actor.ID}}"])
-                .WithStandardOutputPipe(PipeTarget.ToDelegate(id => dieEvents.Writer.TryWrite(id)))
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteAsync(eventsStop.Token);
-            var watcher = events.Task.ContinueWith(_ => dieEvents.Writer.TryComplete(), TaskScheduler.Default);
+            var events = docker.RunAsync(
+                ["events", "--filter", "type=container", "--filter", $"label=com.docker.compose.project={compose.Project}",
+                    "--filter", "event=die", "--format", "{{.Actor.ID}}"],
+                eventsStop.Token,
+                id => dieEvents.Writer.TryWrite(id));
+            var watcher = events.ContinueWith(_ => dieEvents.Writer.TryComplete(), TaskScheduler.Default);
 
             try
             {
@@ -33,7 +33,7 @@ public sealed class StackSupervisor(DockerCli docker, ComposeRunner compose, ILo
                 {
                     logger.LogInformation("Container {Container} of project {Project} exited", id[..Math.Min(12, id.Length)], compose.Project);
                     // Give a restart policy the chance to bring it back before judging the stack.
-                    await Task.Delay(SettleTime, cancellationToken);
+                    await Task.Delay(SettleTime, _time, cancellationToken);
                     await EnsureRunningAsync(cancellationToken);
                 }
             }
@@ -44,7 +44,7 @@ public sealed class StackSupervisor(DockerCli docker, ComposeRunner compose, ILo
             }
 
             logger.LogWarning("docker events ended; checking the stack and watching again");
-            await Task.Delay(SettleTime, cancellationToken);
+            await Task.Delay(SettleTime, _time, cancellationToken);
         }
     }
 

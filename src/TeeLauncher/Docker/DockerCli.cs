@@ -21,11 +21,18 @@ public sealed record DockerOutput(int ExitCode, string StandardOutput, string St
     }
 }
 
-/// <summary>The docker calls of the pull, so its retries, deadlines and concurrency can be tested without a daemon.</summary>
+/// <summary>The docker and compose processes, so the pull, compose and supervision logic can be tested without a daemon.</summary>
 public interface IDockerRunner
 {
+    /// <summary>The docker executable; compose's plugin runs as this with "compose" first.</summary>
+    string Executable { get; }
+
     /// <summary>Runs docker to completion; <paramref name="onOutputLine"/>, when given, sees each line of standard output as it comes.</summary>
     Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine = null);
+
+    /// <summary>Runs <paramref name="executable"/> (docker, or docker-compose) in <paramref name="workingDirectory"/>, its standard input from <paramref name="standardInput"/>.</summary>
+    Task<DockerOutput> RunInAsync(
+        string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput, CancellationToken cancellationToken);
 }
 
 /// <summary>Runs docker (and compose) through CliWrap with argument lists; the environment is inherited, so DOCKER_HOST applies.</summary>
@@ -33,11 +40,12 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
 {
     public string Executable { get; } = executable;
 
-    public Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null) =>
-        RunAsync(Executable, arguments, cancellationToken, workingDirectory);
-
-    Task<DockerOutput> IDockerRunner.RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine) =>
+    public Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine = null) =>
         RunAsync(Executable, arguments, cancellationToken, onOutputLine: onOutputLine);
+
+    public Task<DockerOutput> RunInAsync(
+        string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput, CancellationToken cancellationToken) =>
+        RunAsync(executable, arguments, cancellationToken, workingDirectory, standardInput: standardInput);
 
     /// <summary>Runs <paramref name="executable"/> to completion; a non-zero exit is a result, not an exception.</summary>
     public static async Task<DockerOutput> RunAsync(

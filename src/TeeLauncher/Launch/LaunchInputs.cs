@@ -17,12 +17,19 @@ public sealed record LaunchInputs(
     RegistryCredentialStore Credentials,
     IReadOnlyList<PullSource> Sources)
 {
-    /// <summary>Every image of the stack with its sources: the measured image at <paramref name="digest"/> first (SPEC 6.1).</summary>
-    public IReadOnlyList<PullRequest> PullRequests(ImageDigest digest) =>
-    [
-        new(new PinnedImage(Image, digest), Sources),
-        .. Template.Stack(Config.Compose.Env).Images.Select(i => new PullRequest(i.Image, PullSource.For(i.Image.Repository, Config.Registries))),
-    ];
+    /// <summary>
+    /// Chooses the digest (SPEC 5) and lists every image of the stack with its sources, the measured image at that
+    /// digest first (SPEC 6.1): what run, plan and validate all act on.
+    /// </summary>
+    public ChosenLaunch Choose()
+    {
+        var selection = DigestSelector.Select(Config.Image, Config.Locations);
+        return new ChosenLaunch(this, selection,
+        [
+            new(new PinnedImage(Image, selection.Digest), Sources),
+            .. Template.Stack(Config.Compose.Env).Images.Select(i => new PullRequest(i.Image, PullSource.For(i.Image.Repository, Config.Registries))),
+        ]);
+    }
 
     /// <summary>Loads and checks the config, compose template and credentials; throws with every problem found.</summary>
     public static LaunchInputs Load(string configPath)
@@ -74,3 +81,6 @@ public sealed record LaunchInputs(
         }
     }
 }
+
+/// <summary>The inputs with the digest chosen for this boot and every image to pull, the measured one first.</summary>
+public sealed record ChosenLaunch(LaunchInputs Inputs, DigestSelection Selection, IReadOnlyList<PullRequest> PullRequests);

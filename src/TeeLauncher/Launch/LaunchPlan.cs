@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
-using TeeLauncher.Selection;
 
 namespace TeeLauncher.Launch;
 
@@ -25,11 +24,10 @@ public sealed record LaunchPlan(
     string Project,
     string RenderedCompose)
 {
-    public static LaunchPlan For(LaunchInputs inputs)
+    public static LaunchPlan For(ChosenLaunch launch)
     {
+        var (inputs, selection, requests) = launch;
         var config = inputs.Config;
-        var selection = DigestSelector.Select(config.Image, config.Locations);
-        var requests = inputs.PullRequests(selection.Digest);
         var stack = inputs.Template.Stack(config.Compose.Env);
         // Every other image as if its first source serves it; the measured image's sources are listed with their compose hash.
         var others = requests.Skip(1).ToDictionary(r => r.Image.Reference, r => r.Image.OnHost(r.Sources[0].Host));

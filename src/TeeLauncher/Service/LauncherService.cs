@@ -49,10 +49,10 @@ public sealed class LauncherService(
         {
             if (!_leaveStackRunning)
             {
-                notifier.Notify(new ServiceState("STATUS=stopping the stack"));
+                pipeline.Status.StoppingStack();
                 logger.LogInformation("Stopping the stack of project {Project}", _stack.Compose.Project);
                 await _stack.Compose.DownAsync(_stack.RenderedFile, cancellationToken);
-                pipeline.RecordStopped();
+                pipeline.Status.Stopped();
             }
         }
         catch (LauncherException e)
@@ -78,7 +78,7 @@ public sealed class LauncherService(
         catch (Exception e)
         {
             logger.LogError("{Failure}", e.Message);
-            pipeline.RecordFailure(e);
+            pipeline.Status.Failed(e);
             outcome.Fail(e is LauncherException ? e : new ComposeException($"supervision failed: {e.Message}"));
             _leaveStackRunning = true;
             lifetime.StopApplication();

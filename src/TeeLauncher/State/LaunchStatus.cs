@@ -8,7 +8,7 @@ namespace TeeLauncher.State;
 /// <summary>What this boot chose, measured and launched; written by <c>run</c>, read by <c>status</c>.</summary>
 public sealed record LaunchStatus
 {
-    public required string Phase { get; init; }
+    public required LaunchPhase Phase { get; init; }
     public required string Config { get; init; }
     public required string LauncherVersion { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
@@ -58,7 +58,7 @@ public sealed record LaunchStatus
     /// <summary>A copy fit for a terminal: every text field with its control characters escaped (the JSON form escapes them itself).</summary>
     public LaunchStatus Escaped() => this with
     {
-        Phase = SafeText.Escape(Phase), Config = SafeText.Escape(Config), LauncherVersion = SafeText.Escape(LauncherVersion),
+        Config = SafeText.Escape(Config), LauncherVersion = SafeText.Escape(LauncherVersion),
         Digest = Escape(Digest), Rule = Escape(Rule), Reason = Escape(Reason), Image = Escape(Image), PulledFrom = Escape(PulledFrom),
         SkippedSources = [.. SkippedSources.Select(SafeText.Escape)], MeasurementBackend = Escape(MeasurementBackend),
         Images = [.. Images.Select(i => i with { Reference = SafeText.Escape(i.Reference ?? ""), Digest = SafeText.Escape(i.Digest ?? ""), Source = SafeText.Escape(i.Source ?? "") })],

@@ -123,10 +123,10 @@ public sealed class DstackImageTests
         LaunchStatus? status = null;
         while (DateTimeOffset.UtcNow < deadline)
         {
-            status = LaunchStatus.TryRead(statusFile);
-            if (status is { Phase: "running" } && status.UpdatedAt > since)
+            status = LaunchStatus.Read(statusFile);
+            if (status is { Phase: LaunchPhase.Running } && status.UpdatedAt > since)
                 return status;
-            if (status is { Phase: "failed" } && status.UpdatedAt > since)
+            if (status is { Phase: LaunchPhase.Failed } && status.UpdatedAt > since)
                 break;
             await Task.Delay(200);
         }

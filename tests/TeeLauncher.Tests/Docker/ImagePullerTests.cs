@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CliWrap;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using TeeLauncher.Configuration;
@@ -171,7 +172,13 @@ public sealed class ImagePullerTests
         public int Running => Volatile.Read(ref _running);
         public int MaxRunning => Volatile.Read(ref _maxRunning);
 
+        public string Executable => "docker";
+
         public void Release() => _release.TrySetResult();
+
+        public Task<DockerOutput> RunInAsync(
+            string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the pull runs no compose");
 
         public async Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine = null)
         {
