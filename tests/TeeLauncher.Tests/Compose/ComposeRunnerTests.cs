@@ -1,0 +1,129 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using TeeLauncher.Compose;
+using TeeLauncher.Configuration;
+using TeeLauncher.Docker;
+using TeeLauncher.Errors;
+
+namespace TeeLauncher.Tests.Compose;
+
+/// <summary>The compose command lines, and compose down after a failed or interrupted up, against a scripted docker.</summary>
+public sealed class ComposeRunnerTests
+{
+    private const string RenderedFile = "/var/lib/tee-launcher/compose.rendered.yml";
+    private static readonly byte[] Rendered = Encoding.UTF8.GetBytes("services:\n  app:\n    image: app@sha256:00\n");
+
+    private readonly ScriptedDocker _docker = new();
+    private int _stoppingTold;
+
+    private ComposeRunner Runner(ComposeCommandKind command = ComposeCommandKind.DockerComposePlugin, double stopSeconds = 30) =>
+        new(_docker, ComposeSettings.Default with { Project = "app", Command = command, StopTimeout = TimeSpan.FromSeconds(stopSeconds) },
+            NullLogger.Instance);
+
+    private async Task UpAsync(ComposeRunner compose, CancellationToken cancellationToken = default)
+    {
+        await using var up = compose.StartUp(RenderedFile, cancellationToken);
+        await compose.UpElseDownAsync(up, Rendered, RenderedFile, () => _stoppingTold++, cancellationToken);
+    }
+
+    [Fact]
+    public async Task The_plugin_is_run_through_docker_with_the_measured_file_on_its_input_and_never_pulls()
+    {
+        byte[]? given = null;
+        _docker.Compose = (_, file) => { given = file; return ScriptedDocker.Ok; };
+
+        await UpAsync(Runner());
+
+        _docker.Calls.Should().Equal(
+            "docker compose --project-name app --file - up --detach --remove-orphans --no-build --pull never (in /var/lib/tee-launcher)");
+        given.Should().Equal(Rendered);
+        _stoppingTold.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Standalone_compose_is_run_as_docker_compose_without_the_pull_flag_it_does_not_have()
+    {
+        await UpAsync(Runner(ComposeCommandKind.DockerComposeStandalone));
+
+        _docker.Calls.Should().Equal("docker-compose --project-name app --file - up --detach --remove-orphans --no-build (in /var/lib/tee-launcher)");
+    }
+
+    [Fact]
+    public async Task A_failed_up_is_followed_by_down_and_reported_in_compose_words()
+    {
+        _docker.Compose = (arguments, _) => arguments.Contains("up") ? new DockerOutput(1, "", "service app: unhealthy", TimeSpan.Zero) : ScriptedDocker.Ok;
+
+        var up = () => UpAsync(Runner(stopSeconds: 1.5));
+
+        (await up.Should().ThrowAsync<ComposeException>()).WithMessage("compose failed to start project 'app': service app: unhealthy");
+        _docker.Calls[^1].Should().Be($"docker compose --project-name app --file {RenderedFile} down --timeout 2 (in /var/lib/tee-launcher)");
+        _stoppingTold.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_stop_while_up_waits_runs_down_and_says_nothing_is_left_running()
+    {
+        using var stop = new CancellationTokenSource();
+        _docker.Compose = (arguments, _) => arguments.Contains("up") ? null : ScriptedDocker.Ok;
+        var compose = Runner();
+
+        var up = UpAsync(compose, stop.Token);
+        await WaitForAsync(() => _docker.Calls.Count == 1);
+        await stop.CancelAsync();
+
+        var stopped = () => up;
+        (await stopped.Should().ThrowAsync<ComposeException>()).WithMessage(
+            "stopped by a signal while compose was starting project 'app'; what it had started was stopped with compose down and nothing is left running");
+        _docker.Calls[^1].Should().Contain(" down --timeout 30");
+    }
+
+    [Fact]
+    public async Task A_failed_down_after_a_failed_up_is_what_is_reported()
+    {
+        _docker.Compose = (arguments, _) => new DockerOutput(1, "", arguments.Contains("up") ? "up failed" : "down failed", TimeSpan.Zero);
+
+        var up = () => UpAsync(Runner());
+
+        (await up.Should().ThrowAsync<ComposeException>()).WithMessage("compose failed to stop project 'app': down failed");
+    }
+
+    [Fact]
+    public async Task Only_running_leftovers_are_stopped_within_the_stop_timeout()
+    {
+        _docker.Containers =
+        [
+            ScriptedDocker.Container("aaa", "running", "app-web-1"), ScriptedDocker.Container("bbb", "exited", "app-db-1"),
+            ScriptedDocker.Container("ccc", "restarting", "app-job-1"),
+        ];
+
+        var stopped = await Runner(stopSeconds: 10).StopLeftoversAsync(CancellationToken.None);
+
+        stopped.Should().Be(2);
+        _docker.Calls[^1].Should().Be("docker stop --time 10 aaa ccc");
+    }
+
+    [Fact]
+    public async Task No_leftovers_means_no_stop()
+    {
+        (await Runner().StopLeftoversAsync(CancellationToken.None)).Should().Be(0);
+        _docker.Calls.Should().ContainSingle().Which.Should().StartWith("docker ps --all --no-trunc --filter label=com.docker.compose.project=app");
+    }
+
+    [Fact]
+    public async Task An_unreachable_daemon_is_told_apart_from_a_compose_failure()
+    {
+        _docker.Docker = _ => new DockerOutput(1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?", TimeSpan.Zero);
+        _docker.Containers = [ScriptedDocker.Container("aaa", "running", "app-web-1")];
+
+        var stop = () => Runner().StopLeftoversAsync(CancellationToken.None);
+
+        (await stop.Should().ThrowAsync<DaemonUnreachableException>()).WithMessage("cannot stop the containers of project 'app' left from before: the docker daemon cannot be reached: *");
+    }
+
+    internal static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 1000 && !condition(); i++)
+            await Task.Delay(5);
+        condition().Should().BeTrue();
+    }
+}
