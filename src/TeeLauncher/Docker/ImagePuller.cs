@@ -111,7 +111,7 @@ public sealed class ImagePuller(
                         continue;
                     }
                     if (failureClass.IsPermanent())
-                        throw new PullRefusedException(Refusal(source, image, failureClass, complaint, credentials.For(source.Host) is not null));
+                        throw new PullRefusedException(RefusalMessage(source, image, failureClass, complaint, credentials.For(source.Host) is not null));
                 }
 
                 if (attempt < settings.Attempts)
@@ -195,7 +195,7 @@ public sealed class ImagePuller(
         try
         {
             var repoDigests = JsonSerializer.Deserialize(output.StandardOutput, DockerJsonContext.Default.StringArray) ?? [];
-            return repoDigests.Any(entry => Names(entry, pinned));
+            return repoDigests.Any(entry => IsRepoDigestOf(entry, pinned));
         }
         catch (JsonException)
         {
@@ -203,7 +203,7 @@ public sealed class ImagePuller(
         }
     }
 
-    private static bool Names(string repoDigest, PinnedImage pinned) =>
+    private static bool IsRepoDigestOf(string repoDigest, PinnedImage pinned) =>
         PinnedImage.TryParse(repoDigest, out var listed) && listed.Reference == pinned.Reference;
 
     private TimeSpan Backoff(int attempt)
@@ -213,7 +213,7 @@ public sealed class ImagePuller(
         return wait < settings.BackoffMax ? wait : settings.BackoffMax;
     }
 
-    private static string Refusal(PullSource source, PinnedImage image, PullFailureClass failureClass, string complaint, bool hasCredentials) =>
+    private static string RefusalMessage(PullSource source, PinnedImage image, PullFailureClass failureClass, string complaint, bool hasCredentials) =>
         failureClass == PullFailureClass.NotFound
             ? $"{source.Host} does not have {image}: {complaint}; check the image reference and the digest"
             : hasCredentials
