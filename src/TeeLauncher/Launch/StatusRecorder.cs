@@ -18,7 +18,8 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private LaunchStatus _status = new()
     {
-        Phase = LaunchPhase.Starting, Config = configPath, LauncherVersion = CommandLineApp.Version, UpdatedAt = (time ?? TimeProvider.System).GetUtcNow(),
+        // Every record stamps its own time.
+        Phase = LaunchPhase.Starting, Config = configPath, LauncherVersion = CommandLineApp.Version, UpdatedAt = default,
     };
     private string? _statusFile;
 

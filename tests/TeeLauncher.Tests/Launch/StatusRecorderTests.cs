@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using TeeLauncher.Docker;
+using TeeLauncher.Launch;
+using TeeLauncher.Tests.Support;
+
+namespace TeeLauncher.Tests.Launch;
+
+/// <summary>What systemd is told at each step, and what reaches the status file and when.</summary>
+public sealed class StatusRecorderTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly RecordingNotifier _notifier = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero));
+
+    private string StatusFile => _dir.Combine("status.json");
+
+    private StatusRecorder Recorder() => new("/etc/tee-launcher/launcher.toml", _notifier, NullLogger.Instance, _time);
+
+    private JsonElement Written() => JsonDocument.Parse(File.ReadAllBytes(StatusFile)).RootElement;
+
+    [Fact]
+    public void Progress_is_only_told_to_systemd_and_nothing_is_written_before_the_state_directory_is_known()
+    {
+        var status = Recorder();
+
+        status.LoadingConfiguration();
+        status.Failed(new InvalidOperationException("no config"));
+        status.WritesTo(StatusFile);
+        status.Pulling(1);
+        status.PullProgress("pulling 1 image: app 1/2 layers done");
+
+        _notifier.Lines.Should().Equal(
+            "STATUS=loading configuration", "STATUS=failed: no config", "STATUS=pulling 1 image", "STATUS=pulling 1 image: app 1/2 layers done");
+        File.Exists(StatusFile).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Each_decision_is_written_with_the_phase_by_name_and_the_time_it_was_made()
+    {
+        var status = Recorder();
+        status.WritesTo(StatusFile);
+        var image = new PinnedImage(ImageReference.Parse("registry.example/app"), Digests.A);
+        var origin = PullSource.For(image.Repository, [])[0];
+
+        status.Pulled([new PullResult(image, image, origin, true, [])], "/state/compose.rendered.yml", "services: {}\n"u8.ToArray());
+        _time.Advance(TimeSpan.FromSeconds(5));
+        status.Running(image);
+
+        var written = Written();
+        written.GetProperty("phase").GetString().Should().Be("running");
+        written.GetProperty("updated_at").GetDateTimeOffset().Should().Be(_time.GetUtcNow());
+        written.GetProperty("image").GetString().Should().Be(image.Reference);
+        written.GetProperty("compose_file").GetString().Should().Be("/state/compose.rendered.yml");
+        _notifier.Lines.Should().Equal("STATUS=measuring", $"STATUS=running {image}");
+    }
+
+    [Fact]
+    public void A_failure_is_recorded_with_its_message_and_a_status_file_that_cannot_be_written_does_not_hide_it()
+    {
+        var status = Recorder();
+        status.WritesTo(StatusFile);
+
+        status.Failed(new InvalidOperationException("the stack stopped"));
+        Written().GetProperty("phase").GetString().Should().Be("failed");
+        Written().GetProperty("error").GetString().Should().Be("the stack stopped");
+
+        status.WritesTo(_dir.Combine("missing/status.json"));
+        status.Invoking(s => s.Failed(new InvalidOperationException("again"))).Should().NotThrow();
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private sealed class RecordingNotifier : ISystemdNotifier
+    {
+        public List<string> Lines { get; } = [];
+
+        public bool IsEnabled => true;
+
+        public void Notify(ServiceState state) => Lines.Add(state.ToString());
+    }
+}
