@@ -7,7 +7,8 @@ using TeeLauncher.Errors;
 namespace TeeLauncher.Compose;
 
 /// <summary>Starts, stops and inspects the compose project (SPEC 7, 8).</summary>
-public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings, ILogger logger)
+/// <param name="pluginInstalled">Whether docker has its compose plugin; <see cref="ComposePlugin.IsInstalled"/> unless a test says.</param>
+public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings, ILogger logger, Func<bool>? pluginInstalled = null)
 {
     private const string ProjectLabel = "com.docker.compose.project";
 
@@ -27,7 +28,7 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
         {
             ComposeCommandKind.DockerComposePlugin => [docker.Executable, "compose"],
             ComposeCommandKind.DockerComposeStandalone => ["docker-compose"],
-            _ => ComposePlugin.IsInstalled() && (await docker.RunAsync(["compose", "version"], cancellationToken)).Succeeded
+            _ => (pluginInstalled ?? ComposePlugin.IsInstalled)() && (await docker.RunAsync(["compose", "version"], cancellationToken)).Succeeded
                 ? [docker.Executable, "compose"]
                 : ["docker-compose"],
         };

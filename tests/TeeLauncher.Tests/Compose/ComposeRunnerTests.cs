@@ -48,6 +48,22 @@ public sealed class ComposeRunnerTests
         _docker.Calls.Should().Equal("docker-compose --project-name app --file - up --detach --remove-orphans --no-build (in /var/lib/tee-launcher)");
     }
 
+    [Theory]
+    [InlineData(true, 0, "docker compose")]
+    [InlineData(true, 1, "docker-compose")]
+    [InlineData(false, 0, "docker-compose")]
+    public async Task Auto_takes_the_plugin_only_when_it_is_installed_and_answers(bool installed, int versionExit, string expected)
+    {
+        _docker.Docker = arguments => arguments is ["compose", "version"] ? new DockerOutput(versionExit, "", "", TimeSpan.Zero) : ScriptedDocker.Ok;
+        var compose = new ComposeRunner(_docker, ComposeSettings.Default with { Command = ComposeCommandKind.Auto }, NullLogger.Instance, () => installed);
+
+        var command = await compose.CommandAsync(CancellationToken.None);
+        await compose.CommandAsync(CancellationToken.None);
+
+        string.Join(' ', command).Should().Be(expected);
+        _docker.Calls.Should().Equal(installed ? ["docker compose version"] : Array.Empty<string>(), "the answer is kept, and no plugin means no process");
+    }
+
     [Fact]
     public async Task A_failed_up_is_followed_by_down_and_reported_in_compose_words()
     {
