@@ -83,7 +83,7 @@ public static partial class ConfigLoader
         ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file"],
         ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline"],
         ["registry"] = ["host", "mirrors", "username", "password_file", "encrypted_auth"],
-        ["measurement"] = ["backend", "event_name", "compose_event", "event_log", "dstack_socket", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
+        ["measurement"] = ["backend", "event_name", "compose_event", "event_log", "dstack_socket", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti", "event_version", "dstack_event_dir"],
         ["compose"] = ["file", "project", "command", "env", "stop_timeout", "supervise"],
     };
 
@@ -225,6 +225,12 @@ public static partial class ConfigLoader
             section.Problem("tpm_pcr", $"measurement.tpm_pcr must be a PCR index from 0 to 23, found {pcr}");
             pcr = 14;
         }
+        var eventVersion = section.Integer("event_version") ?? 1;
+        if (eventVersion is not (1 or 2))
+        {
+            section.Problem("event_version", $"measurement.event_version must be 1 or 2 (SPEC 5.1), found {eventVersion}");
+            eventVersion = 1;
+        }
 
         return new MeasurementSettings(
             backend,
@@ -234,7 +240,9 @@ public static partial class ConfigLoader
             FullPath(baseDirectory, section.String("dstack_socket", "/var/run/dstack.sock")),
             section.String("tdx_rtmr_path", "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384"),
             (int)pcr,
-            section.String("tpm_tcti", "device:/dev/tpmrm0"));
+            section.String("tpm_tcti", "device:/dev/tpmrm0"),
+            (int)eventVersion,
+            FullPath(baseDirectory, section.String("dstack_event_dir", "/run/log/dstack")));
     }
 
     private static ComposeSettings ReadCompose(TableReader section, string baseDirectory)

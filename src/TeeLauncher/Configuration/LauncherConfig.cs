@@ -53,7 +53,9 @@ public sealed record MeasurementSettings(
     string DstackSocket,
     string TdxRtmrPath,
     int TpmPcr,
-    string TpmTcti);
+    string TpmTcti,
+    int EventVersion = 1,
+    string DstackEventDir = "/run/log/dstack");
 
 public enum ComposeCommandKind { Auto, DockerComposePlugin, DockerComposeStandalone }
 

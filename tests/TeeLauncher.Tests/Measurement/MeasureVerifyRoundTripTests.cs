@@ -124,12 +124,12 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>Measures as the launch pipeline does, with a file standing in for the RTMR3 sysfs attribute.</summary>
+    /// <summary>Measures as the launch pipeline does, on backend none: the log is what is checked here.</summary>
     private async Task<(string Log, string Compose)> LaunchAsync()
     {
         var compose = _dir.File("compose.yml", "services:\n  node:\n    image: registry.example/node@" + Digests.A + "\n");
-        var settings = new MeasurementSettings(MeasurementBackendKind.TdxSysfs, EventName, ComposeEvent: true,
-            _dir.Combine("events.jsonl"), "", _dir.File("rtmr3", ""), 14, "");
+        var settings = new MeasurementSettings(MeasurementBackendKind.None, EventName, ComposeEvent: true,
+            _dir.Combine("events.jsonl"), "", "", 14, "");
         var measurer = new Measurer(settings, _dir.Path, NullLogger.Instance, boot: new BootIdentity("this-boot", DateTimeOffset.UtcNow.AddHours(-1)));
         await measurer.PrepareAsync(Digests.A, CancellationToken.None);
         await measurer.MeasureAsync(LaunchEvents.For(settings, Digests.A, File.ReadAllBytes(compose)), CancellationToken.None);
