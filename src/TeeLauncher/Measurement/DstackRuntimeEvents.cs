@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using TeeLauncher.Errors;
 
 namespace TeeLauncher.Measurement;
@@ -14,6 +15,9 @@ namespace TeeLauncher.Measurement;
 /// </summary>
 public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr)
 {
+    private const int OpenWriteOnly = 0x1;
+    private const int OpenCreate = 0x40;
+    private const int OpenCloseOnExec = 0x80000;
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
     private const int WouldBlock = 11;
@@ -84,35 +88,30 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr)
         };
     }
 
-    private async Task<LockHandle> LockAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Opened with open(2) itself: .NET would flock the file on opening (shared, and failing while dstack holds it
+    /// exclusively), and the only lock wanted here is the exclusive one, waited for.
+    /// </summary>
+    private async Task<SafeFileHandle> LockAsync(CancellationToken cancellationToken)
     {
-        FileStream file;
+        var descriptor = OpenFile(LockFile, OpenWriteOnly | OpenCreate | OpenCloseOnExec, 0b110_000_000);
+        if (descriptor < 0)
+            throw new MeasurementException($"dstack's runtime event lock {LockFile} cannot be opened: errno {Marshal.GetLastPInvokeError()}");
+        var handle = new SafeFileHandle(descriptor, ownsHandle: true);
         try
         {
-            file = new FileStream(LockFile, new FileStreamOptions
-            {
-                Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.ReadWrite,
-                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MeasurementException($"dstack's runtime event lock {LockFile} cannot be opened: {e.Message}");
-        }
-        try
-        {
-            while (Flock((int)file.SafeFileHandle.DangerousGetHandle(), LockExclusive | LockNonBlocking) != 0)
+            while (Flock(descriptor, LockExclusive | LockNonBlocking) != 0)
             {
                 var error = Marshal.GetLastPInvokeError();
                 if (error != WouldBlock)
                     throw new MeasurementException($"dstack's runtime event lock {LockFile} cannot be taken: errno {error}");
                 await Task.Delay(LockPoll, cancellationToken);
             }
-            return new LockHandle(file);
+            return handle;
         }
         catch
         {
-            await file.DisposeAsync();
+            handle.Dispose();
             throw;
         }
     }
@@ -149,11 +148,8 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr)
     }
 
     [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static extern int Flock(int fd, int operation);
+    private static extern int Flock(nint fd, int operation);
 
-    /// <summary>Closing the file drops the flock, as it does when the process dies.</summary>
-    private sealed class LockHandle(FileStream file) : IDisposable
-    {
-        public void Dispose() => file.Dispose();
-    }
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenFile([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 }

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using TeeLauncher.Cli;
 using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
+using TeeLauncher.Testing;
 using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Measurement;
@@ -27,7 +27,7 @@ public sealed class DstackEvidenceTests : IDisposable
     public void Each_dstack_format_replays_to_the_oracles_rtmr3_and_names_the_image_and_compose_events(string fixture, string format, int version)
     {
         var path = Fixture(fixture);
-        var oracle = Oracle("replay", path);
+        var oracle = DstackTool.Replay(path);
         var evidence = Evidence.Read(path);
 
         var report = Verify(evidence, Convert.FromHexString(oracle));
@@ -52,7 +52,7 @@ public sealed class DstackEvidenceTests : IDisposable
         {
             ["imr"] = 3, ["event_type"] = 1, ["event"] = "image-digest",
             ["event_payload"] = new string('1', 64),
-            ["digest"] = Oracle("digest", "image-digest", real["event_payload"]!.GetValue<string>(), "1"),
+            ["digest"] = DstackTool.Digest("image-digest", real["event_payload"]!.GetValue<string>(), 1),
         };
         log[^2] = forged;
 
@@ -72,7 +72,7 @@ public sealed class DstackEvidenceTests : IDisposable
         var log = File.ReadAllText(Fixture("runtime_events-v2.log"));
         var dropped = string.Join("\n", log.Split('\n').Select((line, i) => i == 8 ? line.Replace(",\"version\":2", "") : line));
 
-        var report = Verify(Parse(dropped, "runtime_events.log"), Convert.FromHexString(Oracle("replay", Fixture("runtime_events-v2.log"))));
+        var report = Verify(Parse(dropped, "runtime_events.log"), Convert.FromHexString(DstackTool.Replay(Fixture("runtime_events-v2.log"))));
 
         report.Failures.Should().ContainSingle().Which.Should().StartWith("RTMR3 differs");
     }
@@ -164,17 +164,6 @@ public sealed class DstackEvidenceTests : IDisposable
     private static VerifyReport Verify(Evidence evidence, byte[]? rtmr3) =>
         EvidenceVerifier.Verify(evidence, new VerifyRequest("image-digest", RegisterKind.Rtmr3, rtmr3 ?? evidence.Rtmr3,
             rtmr3 is null ? evidence.Rtmr3Source : "oracle", null, null, null, File.ReadAllBytes(Fixture("compose.yml"))));
-
-    /// <summary>Runs the independent Python implementation of dstack's digests and replay.</summary>
-    private static string Oracle(params string[] arguments)
-    {
-        var script = Path.Combine(AppContext.BaseDirectory, "Shared", "dstack_tool.py");
-        using var python = Process.Start(new ProcessStartInfo("python3", [script, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = python.StandardOutput.ReadToEnd();
-        python.WaitForExit();
-        python.ExitCode.Should().Be(0, python.StandardError.ReadToEnd());
-        return output.Trim();
-    }
 
     public void Dispose() => _dir.Dispose();
 }
