@@ -67,11 +67,8 @@ public sealed class DstackBackendTests
     [InlineData(2)]
     public async Task On_a_dstack_without_emit_event_dstacks_log_the_launchers_log_and_rtmr3_replay_to_the_same_value(int version)
     {
-        await using var deployment = Deployment.Create($"dstack-v{version}");
-        var digest = await deployment.PushImageAsync();
-        deployment.Approve(digest);
-        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), status: "404 Not Found");
-        await using var rtmr = await RtmrStandIn.MountAsync(deployment.Directory);
+        await using var later = await LaterDstack.StartAsync($"dstack-v{version}");
+        var (deployment, digest, dstack, rtmr) = (later.Deployment, later.Digest, later.Agent, later.Rtmr);
         var events = DstackSystem(deployment, rtmr, version, boot: version == 2);
         var before = Convert.ToHexStringLower(rtmr.Rtmr3);
         deployment.Config = deployment.Config with
@@ -104,11 +101,8 @@ public sealed class DstackBackendTests
     [Fact]
     public async Task On_a_dstack_without_emit_event_a_missing_system_setup_fails_the_boot_with_exit_7_before_the_pull()
     {
-        await using var deployment = Deployment.Create("dstack-nosetup");
-        var digest = await deployment.PushImageAsync();
-        deployment.Approve(digest);
-        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), status: "404 Not Found");
-        await using var rtmr = await RtmrStandIn.MountAsync(deployment.Directory);
+        await using var later = await LaterDstack.StartAsync("dstack-nosetup");
+        var (deployment, digest, dstack, rtmr) = (later.Deployment, later.Digest, later.Agent, later.Rtmr);
         var events = Directory.CreateDirectory(Path.Combine(deployment.Directory, "run-log-dstack")).FullName;
         deployment.Config = deployment.Config with { Platform = "tee", Backend = "dstack", MeasurementExtra = Protocol(dstack, events, rtmr) };
 
@@ -122,11 +116,8 @@ public sealed class DstackBackendTests
     [Fact]
     public async Task On_a_dstack_without_emit_event_a_launcher_waits_for_dstacks_lock_and_never_interleaves()
     {
-        await using var deployment = Deployment.Create("dstack-lock");
-        var digest = await deployment.PushImageAsync();
-        deployment.Approve(digest);
-        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), status: "404 Not Found");
-        await using var rtmr = await RtmrStandIn.MountAsync(deployment.Directory);
+        await using var later = await LaterDstack.StartAsync("dstack-lock");
+        var (deployment, digest, dstack, rtmr) = (later.Deployment, later.Digest, later.Agent, later.Rtmr);
         var events = DstackSystem(deployment, rtmr, 1, boot: true);
         deployment.Config = deployment.Config with { Backend = "dstack", MeasurementExtra = Protocol(dstack, events, rtmr) };
         File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
@@ -151,11 +142,8 @@ public sealed class DstackBackendTests
     [Fact]
     public async Task On_a_dstack_without_emit_event_a_crash_between_extend_and_log_line_is_found_by_the_next_run()
     {
-        await using var deployment = Deployment.Create("dstack-crash");
-        var digest = await deployment.PushImageAsync();
-        deployment.Approve(digest);
-        using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), status: "404 Not Found");
-        await using var rtmr = await RtmrStandIn.MountAsync(deployment.Directory);
+        await using var later = await LaterDstack.StartAsync("dstack-crash");
+        var (deployment, digest, dstack, rtmr) = (later.Deployment, later.Digest, later.Agent, later.Rtmr);
         var events = DstackSystem(deployment, rtmr, 2, boot: true);
         var dstackLines = File.ReadAllLines(Path.Combine(events, "runtime_events.log"));
         deployment.Config = deployment.Config with { Platform = "tee", Backend = "dstack", MeasurementExtra = Protocol(dstack, events, rtmr) };
@@ -237,5 +225,36 @@ public sealed class DstackBackendTests
         using var deadline = new CancellationTokenSource(timeout);
         while (!condition())
             await Task.Delay(50, deadline.Token);
+    }
+
+    /// <summary>A deployment on a dstack without /EmitEvent: the agent's stand-in answers 404 and the RTMR stand-in is mounted.</summary>
+    private sealed class LaterDstack : IAsyncDisposable
+    {
+        private LaterDstack(Deployment deployment, string digest, DstackStandIn agent, RtmrStandIn rtmr) =>
+            (Deployment, Digest, Agent, Rtmr) = (deployment, digest, agent, rtmr);
+
+        public Deployment Deployment { get; }
+
+        public string Digest { get; }
+
+        public DstackStandIn Agent { get; }
+
+        public RtmrStandIn Rtmr { get; }
+
+        public static async Task<LaterDstack> StartAsync(string name)
+        {
+            var deployment = Deployment.Create(name);
+            var digest = await deployment.PushImageAsync();
+            deployment.Approve(digest);
+            var agent = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), status: "404 Not Found");
+            return new LaterDstack(deployment, digest, agent, await RtmrStandIn.MountAsync(deployment.Directory));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Rtmr.DisposeAsync();
+            Agent.Dispose();
+            await Deployment.DisposeAsync();
+        }
     }
 }
