@@ -54,7 +54,9 @@ public sealed class DstackBackend(string socketPath, string eventDirectory, stri
         _hasEmitEvent = probe.StatusCode switch
         {
             HttpStatusCode.NotFound => false,
-            HttpStatusCode.BadRequest or HttpStatusCode.OK => true,
+            HttpStatusCode.BadRequest => true,
+            HttpStatusCode.OK => throw new MeasurementException(
+                $"{socketPath} accepted a body that holds no EmitEvent arguments: it does not answer as dstack's guest agent does (measurement.dstack_socket)"),
             _ => throw new MeasurementException(
                 $"dstack at {socketPath} answered the EmitEvent probe with HTTP {(int)probe.StatusCode}{await DetailAsync(probe, cancellationToken)}"),
         };
