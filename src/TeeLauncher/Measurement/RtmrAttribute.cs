@@ -67,7 +67,7 @@ public sealed class RtmrAttribute(string path)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MeasurementException($"RTMR file {Path} cannot be opened for reading and writing: {e.Message} (measurement.tdx_rtmr_path)", e);
+            throw new MeasurementException($"RTMR file {Path} is not writable (it must open for reading and writing): {e.Message} (measurement.tdx_rtmr_path)", e);
         }
     }
 
