@@ -69,6 +69,20 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
 
     private delegate T ReadValue<out T>(ref Utf8JsonReader reader, SourceText text);
 
+    /// <summary>The fields of an entry that are read, in the order of <see cref="What.Field"/>; others are skipped.</summary>
+    private static readonly byte[][] EntryFields =
+        ["imr"u8.ToArray(), "event_type"u8.ToArray(), "event"u8.ToArray(), "digest"u8.ToArray(), "event_payload"u8.ToArray(),
+         "payload"u8.ToArray(), "preimage"u8.ToArray(), "version"u8.ToArray()];
+
+    /// <summary>What a value is, for a message: "event 3: \"imr\"", or a document-level name. Formatted only for a problem.</summary>
+    private readonly record struct What(int Index, int Field = -1, string? Name = null)
+    {
+        public What(string name) : this(0, -1, name) { }
+
+        public override string ToString() =>
+            Name ?? $"event {Index}" + (Field < 0 ? "" : $": \"{Encoding.UTF8.GetString(EntryFields[Field])}\"");
+    }
+
     /// <summary>JSON text with the file's name and the byte offset it starts at, so that every problem says where it is.</summary>
     private sealed class SourceText(string path, ReadOnlyMemory<byte> bytes, (int Line, int Column)? within = null)
     {
@@ -91,6 +105,8 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
         public void RequireUtf8()
         {
             var span = bytes.Span;
+            if (System.Text.Unicode.Utf8.IsValid(span))
+                return;
             for (var offset = 0; offset < span.Length;)
             {
                 if (System.Text.Rune.DecodeFromUtf8(span[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
@@ -202,7 +218,7 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
                     case "event_log":
                         throw Problem(Offset(ref reader), "\"event_log\" must be an array (tcb_info) or a JSON string holding one (GetQuote response)");
                     case "rtmr3":
-                        rtmr3 = Hex(ref reader, "\"rtmr3\"", 48);
+                        rtmr3 = Hex(ref reader, new What("\"rtmr3\""), 48);
                         break;
                     case "quote":
                         quote = QuoteRtmr3(ref reader);
@@ -232,7 +248,7 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
         private List<EvidenceEntry> InnerEntries(ref Utf8JsonReader reader)
         {
             var at = LineAndColumn(Offset(ref reader));
-            var inner = Encoding.UTF8.GetBytes(String(ref reader, "\"event_log\""));
+            var inner = Encoding.UTF8.GetBytes(String(ref reader, new What("\"event_log\"")));
             var text = new SourceText(path, inner, at);
             var start = text.FirstNonBlank();
             if (start < 0 || inner[start] != '[')
@@ -240,30 +256,38 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             return text.Document(start, (ref Utf8JsonReader r, SourceText at) => at.Entries(ref r));
         }
 
+        /// <summary>One entry; its field names are matched as UTF-8 and its messages made only for a problem, as logs can be long.</summary>
         private EvidenceEntry Entry(ref Utf8JsonReader reader, int index, out bool base64)
         {
-            var what = $"event {index}";
-            Expect(ref reader, JsonTokenType.StartObject, what);
+            var what = new What(index);
+            Expect(ref reader, JsonTokenType.StartObject, what.ToString());
             var entryStart = Offset(ref reader);
             (uint? imr, uint? type, string? name, string? digest, int version) = (null, null, null, null, 1);
             (byte[]? hexPayload, byte[]? base64Payload, byte[]? preimage) = (null, null, null);
-            var seen = new HashSet<string>();
-            while (NextProperty(ref reader, what, seen) is { } field)
+            var seen = 0;
+            while (Next(ref reader) != JsonTokenType.EndObject)
             {
+                var nameOffset = Offset(ref reader);
+                var field = FieldIndex(ref reader);
+                if (field >= 0 && (seen & (1 << field)) != 0)
+                    throw Problem(nameOffset, $"{what} has the field \"{Encoding.UTF8.GetString(EntryFields[field])}\" twice");
+                seen |= field >= 0 ? 1 << field : 0;
+                Next(ref reader);
+                var at = what with { Field = field };
                 switch (field)
                 {
-                    case "imr": imr = Number(ref reader, $"{what}: \"imr\""); break;
-                    case "event_type": type = Number(ref reader, $"{what}: \"event_type\""); break;
-                    case "event": name = String(ref reader, $"{what}: \"event\""); break;
-                    case "digest": digest = Convert.ToHexStringLower(Hex(ref reader, $"{what}: \"digest\"", null)); break;
-                    case "event_payload": hexPayload = Hex(ref reader, $"{what}: \"event_payload\"", null); break;
-                    case "payload": base64Payload = Base64(ref reader, $"{what}: \"payload\""); break;
-                    case "preimage" when reader.TokenType != JsonTokenType.Null: preimage = Hex(ref reader, $"{what}: \"preimage\"", null); break;
-                    case "version":
+                    case 0: imr = Number(ref reader, at); break;
+                    case 1: type = Number(ref reader, at); break;
+                    case 2: name = String(ref reader, at); break;
+                    case 3: digest = Convert.ToHexStringLower(Hex(ref reader, at, null)); break;
+                    case 4: hexPayload = Hex(ref reader, at, null); break;
+                    case 5: base64Payload = Base64(ref reader, at); break;
+                    case 6 when reader.TokenType != JsonTokenType.Null: preimage = Hex(ref reader, at, null); break;
+                    case 7:
                         var offset = Offset(ref reader);
-                        version = Number(ref reader, $"{what}: \"version\"") is var v && v is 1 or 2
+                        version = Number(ref reader, at) is var v && v is 1 or 2
                             ? (int)v
-                            : throw Problem(offset, $"{what}: \"version\" must be 1 or 2, the runtime event digest versions");
+                            : throw Problem(offset, $"{at} must be 1 or 2, the runtime event digest versions");
                         break;
                     default: reader.Skip(); break;
                 }
@@ -273,15 +297,25 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             if (hexPayload is not null && base64Payload is not null)
                 throw Problem(entryStart, $"{what} has both \"event_payload\" (hex) and \"payload\" (base64)");
             if (imr is > 23)
-                throw Problem(entryStart, $"{what}: \"imr\" {imr} is no register of a TDX guest or a TPM");
+                throw Problem(entryStart, $"{what with { Field = 0 }} {imr} is no register of a TDX guest or a TPM");
             base64 = base64Payload is not null;
             return new EvidenceEntry(index, (int)(imr ?? 3), type ?? RuntimeEvent.EventType, name, base64Payload ?? hexPayload ?? [], digest ?? "", version, preimage);
+        }
+
+        private static int FieldIndex(ref Utf8JsonReader reader)
+        {
+            for (var i = 0; i < EntryFields.Length; i++)
+            {
+                if (reader.ValueTextEquals(EntryFields[i]))
+                    return i;
+            }
+            return -1;
         }
 
         private byte[] QuoteRtmr3(ref Utf8JsonReader reader)
         {
             var offset = Offset(ref reader);
-            var quote = Hex(ref reader, "\"quote\"", null);
+            var quote = Hex(ref reader, new What("\"quote\""), null);
             if (quote.Length < QuoteRtmr3Offset + 48)
                 throw Problem(offset, $"the quote is {quote.Length} bytes, too short for a TDX quote");
             var version = BinaryPrimitives.ReadUInt16LittleEndian(quote);
@@ -354,14 +388,14 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             if (Next(ref reader) == JsonTokenType.EndObject)
                 return null;
             var offset = Offset(ref reader);
-            var name = String(ref reader, $"a field name of {what}");
+            var name = String(ref reader, new What($"a field name of {what}"));
             if (!seen.Add(name))
                 throw Problem(offset, $"{what} has the field \"{name}\" twice");
             Next(ref reader);
             return name;
         }
 
-        private string String(ref Utf8JsonReader reader, string what)
+        private string String(ref Utf8JsonReader reader, What what)
         {
             if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
                 throw Problem(Offset(ref reader), $"{what} must be a string, found {Describe(reader.TokenType)}");
@@ -375,7 +409,7 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             }
         }
 
-        private uint Number(ref Utf8JsonReader reader, string what)
+        private uint Number(ref Utf8JsonReader reader, What what)
         {
             if (reader.TokenType != JsonTokenType.Number)
                 throw Problem(Offset(ref reader), $"{what} must be a number, found {Describe(reader.TokenType)}");
@@ -384,19 +418,26 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
                 : throw Problem(Offset(ref reader), $"{what} must be a whole number from 0 to 4294967295");
         }
 
-        private byte[] Hex(ref Utf8JsonReader reader, string what, int? length)
+        private byte[] Hex(ref Utf8JsonReader reader, What what, int? length)
         {
             var offset = Offset(ref reader);
-            var text = String(ref reader, what);
-            if (!TeeLauncher.Hex.TryDecode(TeeLauncher.Hex.WithoutPrefix(text), out var value))
+            var text = TeeLauncher.Hex.WithoutPrefix(String(ref reader, what));
+            byte[] value;
+            try
+            {
+                value = Convert.FromHexString(text);
+            }
+            catch (FormatException)
+            {
                 throw Problem(offset, $"{what} is not hex");
+            }
             if (length is { } expected && value.Length != expected)
                 throw Problem(offset, $"{what} must be {expected} bytes ({expected * 2} hex digits), found {value.Length}");
             return value;
         }
 
         /// <summary>Standard base64 with padding, as dstack's serde writes it; any other spelling is refused.</summary>
-        private byte[] Base64(ref Utf8JsonReader reader, string what)
+        private byte[] Base64(ref Utf8JsonReader reader, What what)
         {
             var offset = Offset(ref reader);
             var text = String(ref reader, what);
