@@ -1,3 +1,4 @@
+using TeeLauncher.Values;
 namespace TeeLauncher.Tests;
 
 public sealed class SafeTextTests

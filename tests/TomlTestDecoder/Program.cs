@@ -1,6 +1,6 @@
 using System.Text.Json;
-using TeeLauncher.TomlModel;
 using TomlTestDecoder;
+using TeeLauncher.TomlModel;
 
 using var input = Console.OpenStandardInput();
 using var buffer = new MemoryStream();

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using TeeLauncher.TomlModel;
 using Tomlyn;
+using TeeLauncher.TomlModel;
 
 namespace TomlTestDecoder;
 

@@ -1,5 +1,5 @@
-using System.Reflection;
 using TeeLauncher.Errors;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Cli;
 
@@ -33,7 +33,7 @@ public static class CommandLineApp
         }
         if (args[0] is "--version" or "version")
         {
-            await console.Out.WriteLineAsync($"tee-launcher {Version}");
+            await console.Out.WriteLineAsync($"tee-launcher {LauncherVersion.Text}");
             return ExitCode.Success;
         }
 
@@ -48,9 +48,4 @@ public static class CommandLineApp
         var arguments = CommandArguments.Parse(command.Name, command.Options, rest);
         return await command.ExecuteAsync(arguments, console, cancellationToken);
     }
-
-    /// <summary>The version and the commit it was built from (InformationalVersion is "version+commit").</summary>
-    public static string Version =>
-        typeof(CommandLineApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-            .Replace('+', ' ') ?? "unknown";
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using TeeLauncher.Errors;
 using TeeLauncher.Registries;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Cli;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
 using TeeLauncher.Measurement;
-using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Cli;
 
@@ -33,14 +33,14 @@ public sealed class MeasureCommand : Command
     {
         var text = arguments.Required("digest");
         if (!ImageDigest.TryParse(text, out var digest))
-            throw new UsageException($"--digest: {ImageDigest.Describe(text)}");
+            throw new UsageException($"--digest: {ImageDigest.WhyNotADigest(text)}");
         var version = arguments.Value("event-version") switch
         {
             null or "1" => 1,
             "2" => 2,
             var other => throw new UsageException($"--event-version '{other}' must be 1 or 2"),
         };
-        var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value(CommandOption.EventName.Name) ?? RuntimeEvent.DefaultImageEventName, digest, version) };
+        var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value(CommandOption.EventName.Name) ?? EventNames.DefaultImage, digest, version) };
         if (arguments.Value("compose") is { } compose)
             events.Add(RuntimeEvent.ForCompose(InputFile.ReadInput(compose, "compose file", RenderedComposeMaxBytes), version));
         var start = arguments.Value("base") is { } hex ? HexArgument.Parse("base", hex, 48) : MeasurementRegister.Zero(HashBank.Sha384);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Launch;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Cli;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Launch;
 using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Cli;
 

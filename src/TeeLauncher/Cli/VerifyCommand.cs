@@ -4,6 +4,7 @@ using TeeLauncher.Errors;
 using TeeLauncher.Files;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Cli;
 
@@ -62,7 +63,7 @@ public sealed class VerifyCommand : Command
             ? int.TryParse(index, out var n) && n is >= 0 and <= 23 ? n : throw new UsageException($"--pcr-index '{index}' is not a PCR index from 0 to 23")
             : null;
         return new VerifyRequest(
-            arguments.Value(CommandOption.EventName.Name) ?? RuntimeEvent.DefaultImageEventName,
+            arguments.Value(CommandOption.EventName.Name) ?? EventNames.DefaultImage,
             register,
             expected,
             source,

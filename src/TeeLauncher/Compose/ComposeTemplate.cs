@@ -1,9 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using TeeLauncher.Docker;
 using TeeLauncher.Errors;
-using TeeLauncher.Selection;
 using TeeLauncher.Files;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Compose;
 

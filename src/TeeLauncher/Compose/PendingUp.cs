@@ -1,6 +1,5 @@
 using CliWrap;
 using TeeLauncher.Docker;
-using TeeLauncher.Errors;
 
 namespace TeeLauncher.Compose;
 

@@ -1,10 +1,8 @@
 using System.Text.RegularExpressions;
-using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
-using TeeLauncher.Measurement;
-using TeeLauncher.Selection;
 using TeeLauncher.TomlModel;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Configuration;
 
@@ -131,7 +129,7 @@ public static partial class ConfigLoader
             return null;
         if (ImageDigest.TryParse(text, out var digest))
             return digest;
-        section.Problem(key, $"{section.Key(key)}: {ImageDigest.Describe(text)}");
+        section.Problem(key, $"{section.Key(key)}: {ImageDigest.WhyNotADigest(text)}");
         return null;
     }
 
@@ -209,8 +207,8 @@ public static partial class ConfigLoader
         var eventName = section.String("event_name", defaults.EventName);
         if (eventName.Length == 0 || eventName.Length > 128 || eventName.Contains(':') || eventName.Any(char.IsControl))
             section.Problem("event_name", "measurement.event_name must be 1 to 128 characters without ':' or control characters");
-        else if (eventName == RuntimeEvent.ComposeEventName)
-            section.Problem("event_name", $"measurement.event_name must not be \"{RuntimeEvent.ComposeEventName}\": that is the compose event's name");
+        else if (eventName == EventNames.Compose)
+            section.Problem("event_name", $"measurement.event_name must not be \"{EventNames.Compose}\": that is the compose event's name");
 
         return new MeasurementSettings(
             backend,

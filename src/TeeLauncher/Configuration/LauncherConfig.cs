@@ -1,5 +1,4 @@
-using TeeLauncher.Measurement;
-using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Configuration;
 
@@ -68,7 +67,7 @@ public sealed record MeasurementSettings(
 {
     /// <summary>The defaults; the loader puts the event log in the configured state directory.</summary>
     public static readonly MeasurementSettings Default = new(
-        MeasurementBackendKind.Dstack, RuntimeEvent.DefaultImageEventName, true,
+        MeasurementBackendKind.Dstack, EventNames.DefaultImage, true,
         Path.Combine(LauncherSettings.Default.StateDir, "events.jsonl"), "/var/run/dstack.sock",
         "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384", 14, "device:/dev/tpmrm0", 1, "/run/log/dstack");
 }

@@ -1,5 +1,6 @@
 using TeeLauncher.Errors;
 using TeeLauncher.TomlModel;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Configuration;
 

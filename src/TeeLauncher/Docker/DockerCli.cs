@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using CliWrap;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Docker;
 

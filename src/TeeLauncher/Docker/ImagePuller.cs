@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Registries;
-using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Docker;
 

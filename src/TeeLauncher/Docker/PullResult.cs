@@ -1,3 +1,4 @@
+using TeeLauncher.Values;
 namespace TeeLauncher.Docker;
 
 /// <summary>One image to pull and the sources to try for it, mirrors first.</summary>

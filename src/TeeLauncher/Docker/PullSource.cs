@@ -1,4 +1,5 @@
 using TeeLauncher.Configuration;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Docker;
 

@@ -1,6 +1,6 @@
 using TeeLauncher.Configuration;
 using TeeLauncher.Measurement;
-using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Launch;
 

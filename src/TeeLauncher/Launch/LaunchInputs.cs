@@ -6,6 +6,7 @@ using TeeLauncher.Files;
 using TeeLauncher.Registries;
 using TeeLauncher.Selection;
 using TeeLauncher.State;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Launch;
 

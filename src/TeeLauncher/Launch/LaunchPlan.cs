@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using TeeLauncher.Configuration;
-using TeeLauncher.Docker;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Launch;
 

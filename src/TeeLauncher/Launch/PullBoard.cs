@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TeeLauncher.Docker;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Launch;
 

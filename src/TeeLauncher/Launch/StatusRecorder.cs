@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
-using TeeLauncher.Cli;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
 using TeeLauncher.State;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Launch;
 
@@ -19,7 +19,7 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
     private LaunchStatus _status = new()
     {
         // Every record stamps its own time.
-        Phase = LaunchPhase.Starting, Config = configPath, LauncherVersion = CommandLineApp.Version, UpdatedAt = default,
+        Phase = LaunchPhase.Starting, Config = configPath, LauncherVersion = LauncherVersion.Text, UpdatedAt = default,
     };
     private string? _statusFile;
 

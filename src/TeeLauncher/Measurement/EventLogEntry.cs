@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 
@@ -425,7 +426,7 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
         private byte[] Hex(ref Utf8JsonReader reader, What what, int? length)
         {
             var offset = Offset(ref reader);
-            var text = TeeLauncher.Hex.WithoutPrefix(String(ref reader, what));
+            var text = Values.Hex.WithoutPrefix(String(ref reader, what));
             byte[] value;
             try
             {

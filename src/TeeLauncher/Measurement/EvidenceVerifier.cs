@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 
@@ -134,7 +135,7 @@ public static class EvidenceVerifier
                 failures.Add($"event {entry.Index} '{entry.Event}': its preimage is not the version-{entry.Version} preimage of its name and payload");
             return computed;
         }
-        if (entry.Event == imageEventName || entry.Event == RuntimeEvent.ComposeEventName)
+        if (entry.Event == imageEventName || entry.Event == EventNames.Compose)
             failures.Add($"event {entry.Index} '{entry.Event}' has type {entry.EventType}, not the runtime event type {RuntimeEvent.EventType}: " +
                 "it is named like a launcher event but is not one");
         if (entry.RecordedDigest.Length == 96)
@@ -168,15 +169,15 @@ public static class EvidenceVerifier
     private static bool ComposeMatches(List<EvidenceEntry> entries, byte[] composeFile, List<string> failures)
     {
         var expected = SHA256.HashData(composeFile);
-        var events = entries.Where(e => e.Event == RuntimeEvent.ComposeEventName).ToList();
+        var events = entries.Where(e => e.Event == EventNames.Compose).ToList();
         if (events.Count != 1)
         {
-            failures.Add($"{events.Count} events named '{RuntimeEvent.ComposeEventName}': exactly one is needed to check --compose");
+            failures.Add($"{events.Count} events named '{EventNames.Compose}': exactly one is needed to check --compose");
             return false;
         }
         if (events[0].Payload.AsSpan().SequenceEqual(expected))
             return true;
-        failures.Add($"event {events[0].Index} '{RuntimeEvent.ComposeEventName}': payload {Convert.ToHexStringLower(events[0].Payload)}, " +
+        failures.Add($"event {events[0].Index} '{EventNames.Compose}': payload {Convert.ToHexStringLower(events[0].Payload)}, " +
             $"but sha256 of the compose file is {Convert.ToHexStringLower(expected)}");
         return false;
     }

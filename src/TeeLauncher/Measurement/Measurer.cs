@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
-using TeeLauncher.Selection;
 using TeeLauncher.State;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 
@@ -13,15 +13,11 @@ namespace TeeLauncher.Measurement;
 public sealed record RuntimeEvent(string Name, byte[] Payload, int Version = 1)
 {
     public const uint EventType = 0x08000001;
-    public const string ComposeEventName = "launcher-compose-hash";
-
-    /// <summary>The image event's name unless measurement.event_name says otherwise.</summary>
-    public const string DefaultImageEventName = "image-digest";
 
     public static RuntimeEvent ForImage(string eventName, ImageDigest digest, int version = 1) => new(eventName, digest.ToBytes(), version);
 
     public static RuntimeEvent ForCompose(ReadOnlySpan<byte> renderedCompose, int version = 1) =>
-        new(ComposeEventName, SHA256.HashData(renderedCompose), version);
+        new(EventNames.Compose, SHA256.HashData(renderedCompose), version);
 
     public static bool IsKnownVersion(int version) => version is 1 or 2;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Utilities;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Registries;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Selection;
 
@@ -69,7 +70,7 @@ public sealed class ApprovedHashes
                     var text = reader.TokenType == JsonTokenType.String ? Text(path, json, reader) : null;
                     if (!ImageDigest.TryParse(text, out var digest))
                         throw Refused(path, $"entry {digests.Count + 1}: " +
-                            (text is null ? "must be a string \"sha256:<64 hex>\"" : ImageDigest.Describe(text)), At(json, reader));
+                            (text is null ? "must be a string \"sha256:<64 hex>\"" : ImageDigest.WhyNotADigest(text)), At(json, reader));
                     digests.Add(digest);
                 }
             }

@@ -1,3 +1,4 @@
+using TeeLauncher.Values;
 namespace TeeLauncher.Selection;
 
 /// <summary>Which row of SPEC 4's table chose the digest.</summary>

@@ -1,6 +1,7 @@
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Selection;
 

@@ -2,6 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Json;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Service;
 

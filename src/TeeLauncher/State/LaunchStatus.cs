@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.State;
 

@@ -1,7 +1,7 @@
 using TeeLauncher.IntegrationTests.Support;
-using TeeLauncher.Measurement;
 using TeeLauncher.State;
 using TeeLauncher.Testing;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
@@ -43,7 +43,7 @@ public sealed class DstackImageTests
             (await Compose(appProject, app, "up", "-d")).Succeeded("docker-compose up of the app");
             var first = await RunningAsync(status, DateTimeOffset.MinValue, () => Compose(appProject, app, "logs"));
 
-            dstack.Events.Select(e => e.Event).Should().Equal("image-digest", RuntimeEvent.ComposeEventName);
+            dstack.Events.Select(e => e.Event).Should().Equal("image-digest", EventNames.Compose);
             dstack.Events[0].Payload.Should().Be(digest["sha256:".Length..]);
             first.Events.Should().OnlyContain(e => e.ExtendedNow);
             var workload = await Containers.OfProjectAsync(deployment.Config.Project);

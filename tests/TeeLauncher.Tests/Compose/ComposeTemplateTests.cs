@@ -1,8 +1,7 @@
 using System.Text;
 using TeeLauncher.Compose;
-using TeeLauncher.Docker;
 using TeeLauncher.Errors;
-using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Compose;
 

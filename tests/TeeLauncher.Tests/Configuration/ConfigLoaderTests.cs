@@ -1,6 +1,7 @@
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Configuration;
 

@@ -6,7 +6,7 @@ using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Registries;
-using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Docker;
 

@@ -1,5 +1,5 @@
-using TeeLauncher.Docker;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Docker;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using TeeLauncher.Cli;
 using Xunit.Abstractions;
+using TeeLauncher.Cli;
 
 namespace TeeLauncher.Tests.Fuzzing;
 

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Xunit.Abstractions;
 using TeeLauncher.Measurement;
 using TeeLauncher.Tests.Support;
-using Xunit.Abstractions;
 
 namespace TeeLauncher.Tests.Fuzzing;
 

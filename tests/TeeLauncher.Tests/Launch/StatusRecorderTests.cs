@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 using TeeLauncher.Docker;
 using TeeLauncher.Launch;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Launch;
 

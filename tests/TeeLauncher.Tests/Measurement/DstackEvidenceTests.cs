@@ -5,6 +5,7 @@ using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
 using TeeLauncher.Testing;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Measurement;
 

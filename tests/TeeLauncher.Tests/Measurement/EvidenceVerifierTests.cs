@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Measurement;
 

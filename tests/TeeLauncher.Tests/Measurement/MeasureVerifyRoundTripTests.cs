@@ -6,6 +6,7 @@ using TeeLauncher.Configuration;
 using TeeLauncher.Launch;
 using TeeLauncher.Measurement;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Measurement;
 
@@ -134,7 +135,7 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
 
         var measure = await RunAsync("measure", "--digest", Digests.D.ToString(), "--base", Convert.ToHexStringLower(start), "--json");
 
-        var expected = Replay(start, [RuntimeEvent.ForImage(RuntimeEvent.DefaultImageEventName, Digests.D).Digest()], SHA384.HashData);
+        var expected = Replay(start, [RuntimeEvent.ForImage(EventNames.DefaultImage, Digests.D).Digest()], SHA384.HashData);
         JsonDocument.Parse(measure.Out).RootElement.GetProperty("rtmr3").GetString().Should().Be(Convert.ToHexStringLower(expected));
     }
 

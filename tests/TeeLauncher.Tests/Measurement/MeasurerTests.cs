@@ -2,8 +2,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
-using TeeLauncher.Selection;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Measurement;
 

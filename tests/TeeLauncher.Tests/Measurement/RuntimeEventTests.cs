@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using TeeLauncher.Measurement;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Measurement;
 

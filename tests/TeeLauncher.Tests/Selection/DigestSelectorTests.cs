@@ -2,6 +2,7 @@ using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Selection;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Selection;
 

@@ -1,4 +1,4 @@
-using TeeLauncher.Selection;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Support;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace TeeLauncher;
+namespace TeeLauncher.Values;
 
 /// <summary>Hex as operators and auditors write it: digits in either case, an optional <c>0x</c>.</summary>
 internal static class Hex

@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using TeeLauncher.Selection;
 
-namespace TeeLauncher.Docker;
+namespace TeeLauncher.Values;
 
 /// <summary>An image of the stack: a repository and the manifest digest it is pinned to (SPEC 6.1).</summary>
 public sealed record PinnedImage(ImageReference Repository, ImageDigest Digest)

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using TeeLauncher.Selection;
 
-namespace TeeLauncher.Docker;
+namespace TeeLauncher.Values;
 
 /// <summary>
 /// A repository named the way docker names it (distribution/reference grammar, docker's normalisation):

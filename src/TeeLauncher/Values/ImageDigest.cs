@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace TeeLauncher.Selection;
+namespace TeeLauncher.Values;
 
 /// <summary>A manifest digest <c>sha256:&lt;64 lowercase hex&gt;</c>.</summary>
 public sealed record ImageDigest
@@ -29,7 +29,7 @@ public sealed record ImageDigest
     }
 
     public static ImageDigest Parse(string text) =>
-        TryParse(text, out var digest) ? digest : throw new FormatException(Describe(text));
+        TryParse(text, out var digest) ? digest : throw new FormatException(WhyNotADigest(text));
 
     public static ImageDigest FromBytes(ReadOnlySpan<byte> sha256) =>
         sha256.Length == 32
@@ -37,7 +37,7 @@ public sealed record ImageDigest
             : throw new ArgumentException("a sha256 digest has 32 bytes", nameof(sha256));
 
     /// <summary>Why <paramref name="text"/> is not a digest, for error messages.</summary>
-    public static string Describe(string text) =>
+    public static string WhyNotADigest(string text) =>
         $"'{Shorten(text)}' is not a digest: expected 'sha256:' followed by 64 lowercase hex digits";
 
     private static string Shorten(string text) => text.Length <= 80 ? text : text[..77] + "...";

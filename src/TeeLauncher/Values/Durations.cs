@@ -1,4 +1,4 @@
-namespace TeeLauncher.Configuration;
+namespace TeeLauncher.Values;
 
 /// <summary>Durations written as strings: "90s", "10m", "1h", "1h30m", "500ms".</summary>
 public static class Durations

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace TeeLauncher.Docker;
+namespace TeeLauncher.Values;
 
 /// <summary>
 /// The one host[:port] rule for registry hosts, mirrors and the host of <c>image.reference</c>: what the

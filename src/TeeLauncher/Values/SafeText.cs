@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace TeeLauncher;
+namespace TeeLauncher.Values;
 
 /// <summary>
 /// The one output sanitiser (SPEC 10): text from docker, compose, registries and input files reaches the console,
