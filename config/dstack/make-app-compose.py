@@ -71,7 +71,13 @@ services:
       - /tmp
     volumes:
       - /var/run/docker.sock:/var/run/docker.sock
+      # dstack up to 0.5.11: the guest agent's /EmitEvent extends RTMR3 and logs the event.
       - /var/run/dstack.sock:/var/run/dstack.sock
+      # Later dstack (no /EmitEvent): dstack's runtime event lock, version file and runtime_events.log,
+      # and the TDX guest device's sysfs directory, whose measurements/rtmr3:sha384 the launcher
+      # extends under dstack's lock. Both exist on 0.5.x too (unused there), so one file fits both.
+      - /run/log/dstack:/run/log/dstack
+      - /sys/devices/virtual/misc/tdx_guest:/sys/devices/virtual/misc/tdx_guest
       # The CVM's tmpfs: the per-boot state outlives a restart of this container, not a reboot.
       - type: bind
         source: /run/tee-launcher
@@ -79,8 +85,6 @@ services:
         bind:
           create_host_path: true
       - shared-volume:/mnt/shared:ro
-      # Backend "tdx-sysfs" (dstack after 0.5.11) writes RTMR3 through sysfs instead:
-      # - /sys/devices/virtual/misc/tdx_guest/measurements:/sys/devices/virtual/misc/tdx_guest/measurements
     configs:
       - source: launcher-toml
         target: /etc/tee-launcher/launcher.toml

@@ -9,7 +9,9 @@ public sealed record DstackRequest(string RequestLine, IReadOnlyList<string> Hea
 
 /// <summary>
 /// Stands in for dstack's guest agent, which cannot run outside a dstack CVM: HTTP/1.1 on a unix socket,
-/// answering <c>POST /EmitEvent</c> with its JSON body <c>{"event","payload"}</c> as dstack up to 0.5.11 does.
+/// answering <c>POST /EmitEvent</c> with its JSON body <c>{"event","payload"}</c> as dstack up to 0.5.11 does; a
+/// body that does not decode as those arguments is refused with 400 and <c>{"error"}</c> before anything is
+/// emitted, as dstack's RPC layer does (project Dstack-TEE/dstack, ra-rpc/src/lib.rs, dispatch_prpc).
 /// Each accepted event runs <c>onEvent</c> before it is answered, so a test can look at the world at the moment
 /// of the extend. Another <c>status</c> (404 as dstack after 0.5.11, a 500) answers every request with it.
 /// </summary>
@@ -85,13 +87,35 @@ public sealed class DstackStandIn : IDisposable
             await AnswerAsync(stream, _status, _responseBody);
             return;
         }
-        using var json = JsonDocument.Parse(request.Body);
-        var name = json.RootElement.GetProperty("event").GetString()!;
-        var payload = json.RootElement.GetProperty("payload").GetString()!;
+        if (EmitEventArguments(request.Body) is not var (name, payload))
+        {
+            await AnswerAsync(stream, "400 Bad Request", """{"error": "failed to decode EmitEventArgs"}""");
+            return;
+        }
         await _onEvent(name, payload);
         lock (_events)
             _events.Add((name, payload));
         await AnswerAsync(stream, Accepted, _responseBody);
+    }
+
+    /// <summary>The requests whose body decodes as EmitEvent arguments (a probe's does not).</summary>
+    public IEnumerable<DstackRequest> EmitEventCalls => Requests.Where(r => EmitEventArguments(r.Body) is not null);
+
+    private static (string Event, string Payload)? EmitEventArguments(byte[] body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement is { ValueKind: JsonValueKind.Object } root
+                && root.TryGetProperty("event", out var name) && name.ValueKind == JsonValueKind.String
+                && root.TryGetProperty("payload", out var payload) && payload.ValueKind == JsonValueKind.String
+                ? (name.GetString()!, payload.GetString()!)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static async Task<DstackRequest?> ReadRequestAsync(NetworkStream stream)

@@ -12,8 +12,10 @@
 # the journal priorities, a clean stop, and that the state directory outlives a stop so a second
 # start in the same boot measures nothing again.
 #
-# The RTMR3 attribute exists only in a TDX guest. The test puts a plain file in its place under
-# /sys/kernel/mm (inside the container only) and points tdx_rtmr_path at it, with the drop-in
+# The RTMR3 attribute exists only in a TDX guest. The test mounts a stand-in with the kernel's
+# semantics (tests/Shared/rtmr_fuse.py, a FUSE file system: a read returns the register, a 48-byte
+# write at offset 0 extends it) under /sys/kernel/mm (inside the container only) and points
+# tdx_rtmr_path at it, with the drop-in
 # ReadWritePaths= an operator would add for a different path: first without it (the launcher must
 # fail with exit 7 because ProtectKernelTunables made /sys read-only, and systemd must not restart
 # it), then with it.
@@ -40,6 +42,7 @@ machine="tl-boot-$$"
 project="tlboot$$"
 nspawn_pid=""
 leader=""
+fuse_pid=""
 
 cleanup() {
   local rc=$?
@@ -58,6 +61,8 @@ cleanup() {
   local left=()
   mapfile -t left < <(docker ps -aq --filter "label=com.docker.compose.project=$project")
   ((${#left[@]} == 0)) || docker rm -f "${left[@]}" >/dev/null 2>&1 || true
+  fusermount3 -u -z "$work/rtmr" 2>/dev/null || true
+  [[ -z "$fuse_pid" ]] || kill "$fuse_pid" 2>/dev/null || true
   rm -rf "$work"
   exit "$rc"
 }
@@ -76,7 +81,12 @@ docker image rm "$image:latest" >/dev/null
 
 rtmr_dir=/sys/kernel/mm
 mkdir -p "$work/etc-tl" "$work/rtmr" "$work/etc-systemd/multi-user.target.wants" "$work/etc-systemd/tee-launcher.service.d"
-touch "$work/rtmr/rtmr3:sha384"
+mkdir -p "$work/rtmr-control"
+/usr/bin/python3 "$root/tests/Shared/rtmr_fuse.py" "$work/rtmr" "$work/rtmr-control" 2>"$work/rtmr.log" &
+fuse_pid=$!
+for _ in $(seq 1 100); do [[ -e "$work/rtmr/rtmr3:sha384" ]] && break; sleep 0.1; done
+[[ -e "$work/rtmr/rtmr3:sha384" ]] || fail "the RTMR stand-in did not mount: $(cat "$work/rtmr.log")"
+register() { od -An -tx1 -v "$work/rtmr/rtmr3:sha384" | tr -d ' \n'; }
 cat >"$work/etc-tl/launcher.toml" <<EOF
 [launcher]
 platform = "tee"
@@ -166,12 +176,12 @@ grep -Eq '^NoNewPrivs:\s+1$' <<<"$proc_status" || fail "NoNewPrivs is not set"
 grep -Eq '^Seccomp:\s+2$' <<<"$proc_status" || fail "no seccomp filter"
 [[ "$(inside stat -c %a /run/tee-launcher)" == 700 ]] || fail "state directory is not mode 0700"
 
-# The register stand-in holds the last event written, which is the last entry of the event log.
+# The register stand-in holds the replay of the event log (the tests' independent replay).
 events=$(inside cat /run/tee-launcher/events.jsonl)
 [[ $(wc -l <<<"$events") == 2 ]] || fail "expected 2 events (image, compose), got: $events"
-last_digest=$(tail -n 1 <<<"$events" | sed -n 's/.*"digest":"\([0-9a-f]*\)".*/\1/p')
-[[ "$(od -An -tx1 -v "$work/rtmr/rtmr3:sha384" | tr -d ' \n')" == "$last_digest" ]] ||
-  fail "the RTMR file does not hold the last event digest $last_digest"
+printf '%s\n' "$events" >"$work/events.jsonl"
+[[ "$(register)" == "$(python3 "$root/tests/Shared/dstack_tool.py" replay "$work/events.jsonl")" ]] ||
+  fail "RTMR3 $(register) is not the replay of the event log"
 grep -q "\"event\":\"image-digest\",\"event_payload\":\"${digest#sha256:}\"" <<<"$events" || fail "no image event for $digest"
 inside /usr/bin/tee-launcher status --config /etc/tee-launcher/launcher.toml >/dev/null || fail "tee-launcher status inside the container"
 
@@ -189,11 +199,11 @@ inside test -f /run/tee-launcher/events.jsonl || fail "the state directory did n
 say "stopped cleanly; the state directory is kept"
 
 # 4. Started again in the same boot with the same digest: ready again, nothing measured twice.
-head -c 48 /dev/zero >"$work/rtmr/rtmr3:sha384"
+before=$(register)
 timeout 300 nsenter --target "$leader" --mount --uts --ipc --net --pid -- systemctl start tee-launcher.service ||
   fail "second start in the same boot"
 [[ "$(inside cat /run/tee-launcher/events.jsonl)" == "$events" ]] || fail "the second start changed the event log"
-[[ "$(od -An -tx1 -v "$work/rtmr/rtmr3:sha384" | tr -d ' 0\n')" == "" ]] || fail "the second start wrote to the register"
+[[ "$(register)" == "$before" ]] || fail "the second start extended the register"
 inside systemctl stop tee-launcher.service
 say "second start in the same boot measured nothing again"
 if [[ -n "${BOOT_TEST_JOURNAL:-}" ]]; then

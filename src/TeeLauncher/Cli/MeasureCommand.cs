@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TeeLauncher.Errors;
@@ -8,7 +7,7 @@ using TeeLauncher.Selection;
 
 namespace TeeLauncher.Cli;
 
-public sealed record MeasuredPrediction(string Name, string Payload, string Preimage, string Digest, string PcrSha256, string PcrSha384);
+public sealed record MeasuredPrediction(string Name, int Version, string Payload, string Preimage, string Digest, string PcrSha256, string PcrSha384);
 
 public sealed record MeasureReport(IReadOnlyList<MeasuredPrediction> Events, string Base, string Rtmr3);
 
@@ -25,6 +24,7 @@ public sealed class MeasureCommand : Command
         CommandOption.Value("digest", "sha256:HEX", "the image manifest digest"),
         CommandOption.Value("compose", "FILE", "the rendered compose file, for the compose event"),
         CommandOption.EventName,
+        CommandOption.Value("event-version", "1|2", "digest version of the events (SPEC 5.1; default 1, what dstack's runtime_event_version says on dstack)"),
         CommandOption.Value("base", "HEX", "RTMR3 before the first event (default 48 zero bytes)"),
         CommandOption.Json,
     ];
@@ -34,20 +34,26 @@ public sealed class MeasureCommand : Command
         var text = arguments.Required("digest");
         if (!ImageDigest.TryParse(text, out var digest))
             throw new UsageException($"--digest: {ImageDigest.Describe(text)}");
-        var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value(CommandOption.EventName.Name) ?? RuntimeEvent.DefaultImageEventName, digest) };
+        var version = arguments.Value("event-version") switch
+        {
+            null or "1" => 1,
+            "2" => 2,
+            var other => throw new UsageException($"--event-version '{other}' must be 1 or 2"),
+        };
+        var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value(CommandOption.EventName.Name) ?? RuntimeEvent.DefaultImageEventName, digest, version) };
         if (arguments.Value("compose") is { } compose)
-            events.Add(RuntimeEvent.ForCompose(InputFile.ReadInput(compose, "compose file", RenderedComposeMaxBytes)));
-        var start = arguments.Value("base") is { } hex ? HexArgument.Parse("base", hex, 48) : new byte[48];
+            events.Add(RuntimeEvent.ForCompose(InputFile.ReadInput(compose, "compose file", RenderedComposeMaxBytes), version));
+        var start = arguments.Value("base") is { } hex ? HexArgument.Parse("base", hex, 48) : MeasurementRegister.Zero(HashBank.Sha384);
 
         var register = start;
         var predictions = new List<MeasuredPrediction>();
         foreach (var e in events)
         {
-            var preimage = e.Preimage();
-            var eventDigest = e.Digest();
-            register = SHA384.HashData([.. register, .. eventDigest]);
-            predictions.Add(new MeasuredPrediction(e.Name, Convert.ToHexStringLower(e.Payload), Convert.ToHexStringLower(preimage),
-                Convert.ToHexStringLower(eventDigest), Convert.ToHexStringLower(SHA256.HashData(preimage)), Convert.ToHexStringLower(SHA384.HashData(preimage))));
+            var eventDigest = MeasurementRegister.Measurement(e, HashBank.Sha384);
+            register = MeasurementRegister.Extend(HashBank.Sha384, register, eventDigest);
+            predictions.Add(new MeasuredPrediction(e.Name, e.Version, Convert.ToHexStringLower(e.Payload), Convert.ToHexStringLower(e.Preimage()),
+                Convert.ToHexStringLower(eventDigest), Convert.ToHexStringLower(MeasurementRegister.Measurement(e, HashBank.Sha256)),
+                Convert.ToHexStringLower(eventDigest)));
         }
         var report = new MeasureReport(predictions, Convert.ToHexStringLower(start), Convert.ToHexStringLower(register));
         await console.Out.WriteAsync(arguments.Json ? JsonSerializer.Serialize(report, CliJsonContext.Default.MeasureReport) + "\n" : Describe(report));
@@ -59,7 +65,7 @@ public sealed class MeasureCommand : Command
         var text = new StringBuilder();
         foreach (var e in report.Events)
         {
-            text.AppendLine($"event {e.Name}");
+            text.AppendLine($"event {e.Name} (version {e.Version})");
             text.AppendLine($"  payload   {e.Payload}");
             text.AppendLine($"  preimage  {e.Preimage}");
             text.AppendLine($"  digest    {e.Digest}   (RTMR3 extend, sha384 of the preimage)");

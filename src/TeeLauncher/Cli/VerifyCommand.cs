@@ -18,7 +18,7 @@ public sealed class VerifyCommand : Command
 
     public override IReadOnlyList<CommandOption> Options { get; } =
     [
-        CommandOption.Value("event-log", "FILE", "launcher log, dstack runtime_events.log, tcb_info JSON or GetQuote response"),
+        CommandOption.Value("event-log", "FILE", "launcher log, dstack runtime_events.log, a JSON array of entries, tcb_info JSON or GetQuote response"),
         CommandOption.Value("rtmr3", "HEX", "expected RTMR3 (48 bytes); default: the document's rtmr3 or the quote's"),
         CommandOption.Value("pcr", "HEX", "expected PCR value of a tpm log: 64 hex digits (sha256 bank) or 96 (sha384)"),
         CommandOption.Value("pcr-index", "N", "the PCR whose entries are replayed (default: the only one the log names)"),
@@ -77,7 +77,7 @@ public sealed class VerifyCommand : Command
         var text = new StringBuilder();
         text.AppendLine($"evidence:  {report.Format}, {report.Events.Count} events replayed into {report.Register}");
         foreach (var e in report.Events)
-            text.AppendLine($"  {e.Index,4}  {e.Name,-28} {e.Digest}{(e.Recomputed ? "" : "  (recorded, not a runtime event)")}");
+            text.AppendLine($"  {e.Index,4}  {e.Name,-28} {e.Digest}{(e.Recomputed ? e.Version == 1 ? "" : $"  (version {e.Version})" : "  (recorded, not a runtime event)")}");
         text.AppendLine($"replay:    {report.Replay}");
         text.AppendLine($"expected:  {report.Expected ?? "-"}{(report.ExpectedSource is null ? "" : $" ({report.ExpectedSource})")}");
         text.AppendLine($"image:     {report.ImageDigest ?? "-"}");

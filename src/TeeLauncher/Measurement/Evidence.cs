@@ -1,32 +1,39 @@
 using System.Buffers.Binary;
+using System.Text;
 using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
 
 namespace TeeLauncher.Measurement;
 
-/// <summary>One recorded event: index is 1-based in the order of the evidence.</summary>
-public sealed record EvidenceEntry(int Index, int Imr, uint EventType, string Event, byte[] Payload, string RecordedDigest)
+/// <summary>
+/// One recorded event: index is 1-based in the order of the evidence. <see cref="Preimage"/> is the hex preimage
+/// dstack adds to version-2 entries of GetQuote and tcb_info, when the evidence carries one.
+/// </summary>
+public sealed record EvidenceEntry(int Index, int Imr, uint EventType, string Event, byte[] Payload, string RecordedDigest, int Version = 1, byte[]? Preimage = null)
 {
     public bool IsRuntimeEvent => EventType == RuntimeEvent.EventType;
 
-    public RuntimeEvent ToRuntimeEvent() => new(Event, Payload);
+    public RuntimeEvent ToRuntimeEvent() => new(Event, Payload, Version);
 }
 
 /// <summary>An event log as an auditor receives it, with the register value the evidence itself carries, if any.</summary>
 public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entries, byte[]? Rtmr3, string? Rtmr3Source)
 {
+    public const string LauncherLog = "launcher event log (JSON lines)";
+    public const string DstackRuntimeLog = "dstack runtime_events.log (JSON lines)";
+    public const string EntryArray = "JSON array of event log entries";
+    public const string TcbInfo = "tcb_info JSON";
+    public const string GetQuote = "GetQuote response";
+
     /// <summary>RTMR3 is bytes 520..568 of a version-4 TDX quote: 48 bytes of header, then the TD report's RTMR3 at 472.</summary>
     private const int QuoteRtmr3Offset = 520;
 
     /// <summary>Far above any real event log or quote; a bound so that a device or a runaway file cannot exhaust memory.</summary>
     private const int MaxBytes = 16 << 20;
 
-    /// <summary>
-    /// Reads the four formats of SPEC 5.4: the launcher's JSON lines, dstack's runtime_events.log (JSON lines),
-    /// a tcb_info document (<c>event_log</c> array and <c>rtmr3</c>) and a GetQuote response (<c>event_log</c> as a
-    /// JSON string and <c>quote</c> as hex).
-    /// </summary>
+    private const int MaxDepth = 16;
+
     public static Evidence Read(string path)
     {
         byte[] bytes;
@@ -41,148 +48,418 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
         return Parse(path, bytes);
     }
 
+    /// <summary>
+    /// Reads the formats of SPEC 5.4, recognised by content: JSON lines (the launcher's log, or dstack's
+    /// runtime_events.log with base64 payloads), a JSON array of entries, a tcb_info document (<c>event_log</c>
+    /// array and <c>rtmr3</c>) and a GetQuote response (<c>event_log</c> as a JSON string and <c>quote</c> as hex).
+    /// Entries follow dstack's <c>TdxEvent</c> and <c>RuntimeEvent</c> (project Dstack-TEE/dstack,
+    /// dstack/cc-eventlog/src/tdx.rs and runtime_events.rs). Any problem is an input error at its line and column.
+    /// </summary>
     public static Evidence Parse(string path, ReadOnlyMemory<byte> bytes)
     {
-        var reader = new EvidenceReader(path);
-        if (Files.Utf8Text.FirstInvalid(bytes.Span) is { } invalid)
-            throw new ConfigException(new InputProblem(path, invalid.Line, invalid.Column, "the event log is not valid UTF-8"));
-        var text = bytes.Span.TrimStart(" \t\r\n"u8);
-        if (text.IsEmpty)
-            throw reader.Problem(0, "the event log is empty");
-        if (text[0] == '{' && reader.TryDocument(bytes) is { } document)
-            return document;
-        return reader.JsonLines(bytes);
+        var text = new SourceText(path, bytes);
+        text.RequireUtf8();
+        var start = text.FirstNonBlank();
+        if (start < 0)
+            throw text.Problem(0, "the event log is empty");
+        return bytes.Span[start] switch
+        {
+            (byte)'[' => new Evidence(EntryArray, text.Document(start, (ref Utf8JsonReader reader, SourceText at) => at.Entries(ref reader)), null, null),
+            (byte)'{' when text.IsSingleDocument(start) && text.HasEventLog(start) => text.Document(start, (ref Utf8JsonReader reader, SourceText at) => at.TopObject(ref reader)),
+            (byte)'{' => text.JsonLines(),
+            _ => throw text.Problem(start, "not JSON: expected JSON lines, a JSON array or a JSON object"),
+        };
     }
 
-    private sealed class EvidenceReader(string path)
-    {
-        public ConfigException Problem(int line, string message) =>
-            new(new InputProblem(path, line, line > 0 ? 1 : 0, message));
+    private delegate T ReadValue<out T>(ref Utf8JsonReader reader, SourceText text);
 
-        /// <summary>A single JSON document with an <c>event_log</c> field, or null when the file is JSON lines.</summary>
-        public Evidence? TryDocument(ReadOnlyMemory<byte> bytes)
+    /// <summary>The fields of an entry that are read, in the order of <see cref="What.Field"/>; others are skipped.</summary>
+    private static readonly byte[][] EntryFields =
+        ["imr"u8.ToArray(), "event_type"u8.ToArray(), "event"u8.ToArray(), "digest"u8.ToArray(), "event_payload"u8.ToArray(),
+         "payload"u8.ToArray(), "preimage"u8.ToArray(), "version"u8.ToArray()];
+
+    /// <summary>What a value is, for a message: "event 3: \"imr\"", or a document-level name. Formatted only for a problem.</summary>
+    private readonly record struct What(int Index, int Field = -1, string? Name = null)
+    {
+        public What(string name) : this(0, -1, name) { }
+
+        public override string ToString() =>
+            Name ?? $"event {Index}" + (Field < 0 ? "" : $": \"{Encoding.UTF8.GetString(EntryFields[Field])}\"");
+    }
+
+    /// <summary>JSON text with the file's name and the byte offset it starts at, so that every problem says where it is.</summary>
+    private sealed class SourceText(string path, ReadOnlyMemory<byte> bytes, (int Line, int Column)? within = null)
+    {
+        private static readonly JsonReaderOptions Options = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow };
+
+        private int _base;
+
+        public ConfigException Problem(long offset, string message)
         {
-            JsonDocument document;
+            var span = bytes.Span;
+            var end = (int)Math.Clamp(offset, 0, span.Length);
+            var line = 1 + span[..end].Count((byte)'\n');
+            var lineStart = span[..end].LastIndexOf((byte)'\n') + 1;
+            var column = 1 + Encoding.UTF8.GetCharCount(span[lineStart..end]);
+            return new ConfigException(within is { } outer
+                ? new InputProblem(path, outer.Line, outer.Column, $"in the JSON of this \"event_log\" string, at its line {line} column {column}: {message}")
+                : new InputProblem(path, line, column, message));
+        }
+
+        public void RequireUtf8()
+        {
+            var span = bytes.Span;
+            if (System.Text.Unicode.Utf8.IsValid(span))
+                return;
+            for (var offset = 0; offset < span.Length;)
+            {
+                if (System.Text.Rune.DecodeFromUtf8(span[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
+                    throw Problem(offset, $"invalid UTF-8 (byte 0x{span[offset]:x2}): evidence is JSON text");
+                offset += consumed;
+            }
+        }
+
+        public int FirstNonBlank()
+        {
+            var span = bytes.Span;
+            var trimmed = span.TrimStart(" \t\r\n"u8);
+            return trimmed.IsEmpty ? -1 : span.Length - trimmed.Length;
+        }
+
+        /// <summary>Whether the text from <paramref name="start"/> is one JSON value (else: JSON lines, one object a line).</summary>
+        public bool IsSingleDocument(int start)
+        {
+            var reader = new Utf8JsonReader(bytes.Span[start..], Options);
             try
             {
-                document = JsonDocument.Parse(bytes);
+                reader.Read();
+                reader.Skip();
+                return bytes.Span[(start + (int)reader.BytesConsumed)..].Trim(" \t\r\n"u8).IsEmpty;
             }
             catch (JsonException)
             {
-                return null;
-            }
-            using (document)
-            {
-                var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("event_log", out var log))
-                    return null;
-                if (log.ValueKind == JsonValueKind.Array)
-                {
-                    var rtmr3 = root.TryGetProperty("rtmr3", out var r) && r.ValueKind == JsonValueKind.String
-                        ? Hex(r.GetString()!, 48, "rtmr3", 0)
-                        : null;
-                    return new Evidence("tcb_info JSON", Entries(log), rtmr3, rtmr3 is null ? null : "the document's rtmr3");
-                }
-                if (log.ValueKind == JsonValueKind.String)
-                {
-                    using var inner = ParseInner(log.GetString()!);
-                    if (inner.RootElement.ValueKind != JsonValueKind.Array)
-                        throw Problem(0, "event_log of the GetQuote response must be a JSON array encoded as a string");
-                    var quote = root.TryGetProperty("quote", out var q) && q.ValueKind == JsonValueKind.String
-                        ? QuoteRtmr3(q.GetString()!)
-                        : null;
-                    return new Evidence("GetQuote response", Entries(inner.RootElement), quote, quote is null ? null : "the quote's RTMR3");
-                }
-                throw Problem(0, "event_log must be an array (tcb_info) or a JSON string (GetQuote response)");
+                // A syntax error inside the first line's object is reported by the JSON-lines reader at that line.
+                return bytes.Span[start..].IndexOf((byte)'\n') < 0;
             }
         }
 
-        public Evidence JsonLines(ReadOnlyMemory<byte> bytes)
+        /// <summary>Whether the object at <paramref name="start"/> has a top-level <c>event_log</c> (else it is one log line).</summary>
+        public bool HasEventLog(int start)
         {
-            var entries = new List<EvidenceEntry>();
-            var lineNumber = 0;
-            var withDigest = true;
-            foreach (var range in bytes.Span.Split((byte)'\n'))
-            {
-                lineNumber++;
-                var line = bytes[range];
-                if (line.Span.Trim(" \t\r"u8).IsEmpty)
-                    continue;
-                try
-                {
-                    using var entry = JsonDocument.Parse(line);
-                    entries.Add(Entry(entry.RootElement, entries.Count + 1, lineNumber));
-                    withDigest &= entry.RootElement.TryGetProperty("digest", out _);
-                }
-                catch (JsonException e)
-                {
-                    throw Problem(lineNumber, $"not a JSON event entry: {e.Message}");
-                }
-            }
-            if (entries.Count == 0)
-                throw Problem(0, "the event log has no entries");
-            return new Evidence(withDigest ? "event log (JSON lines)" : "dstack runtime_events.log", entries, null, null);
-        }
-
-        private JsonDocument ParseInner(string json)
-        {
+            var reader = new Utf8JsonReader(bytes.Span[start..], Options);
             try
             {
-                return JsonDocument.Parse(json);
+                reader.Read();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("event_log"u8))
+                        return true;
+                    reader.Read();
+                    reader.Skip();
+                }
             }
-            catch (JsonException e)
+            catch (JsonException)
             {
-                throw Problem(0, $"event_log of the GetQuote response is not valid JSON: {e.Message}");
             }
+            return false;
         }
 
-        private List<EvidenceEntry> Entries(JsonElement array)
+        public T Document<T>(int start, ReadValue<T> read)
+        {
+            _base = start;
+            var reader = new Utf8JsonReader(bytes.Span[start..], Options);
+            return Guard(ref reader, read);
+        }
+
+        public Evidence JsonLines()
         {
             var entries = new List<EvidenceEntry>();
-            foreach (var item in array.EnumerateArray())
-                entries.Add(Entry(item, entries.Count + 1, 0));
+            var kinds = new HashSet<bool>();
+            var span = bytes.Span;
+            for (var lineStart = 0; lineStart < span.Length;)
+            {
+                var length = span[lineStart..].IndexOf((byte)'\n');
+                var lineEnd = length < 0 ? span.Length : lineStart + length;
+                if (!span[lineStart..lineEnd].Trim(" \t\r"u8).IsEmpty)
+                {
+                    _base = lineStart;
+                    var reader = new Utf8JsonReader(span[lineStart..lineEnd], Options);
+                    var entry = Guard(ref reader, (ref Utf8JsonReader r, SourceText at) =>
+                    {
+                        var e = at.Entry(ref r, entries.Count + 1, out var base64);
+                        kinds.Add(base64);
+                        // A second value on the line is a JSON error, reported at its position.
+                        r.Read();
+                        return e;
+                    });
+                    if (kinds.Count > 1)
+                        throw Problem(lineStart, "this line mixes formats: dstack runtime_events.log lines (\"payload\" in base64) and event log entries (\"event_payload\" in hex)");
+                    entries.Add(entry);
+                }
+                lineStart = lineEnd + 1;
+            }
+            return new Evidence(kinds.Contains(true) ? DstackRuntimeLog : LauncherLog, entries, null, null);
+        }
+
+        public Evidence TopObject(ref Utf8JsonReader reader)
+        {
+            Expect(ref reader, JsonTokenType.StartObject, "the document");
+            IReadOnlyList<EvidenceEntry>? entries = null;
+            string? format = null;
+            byte[]? rtmr3 = null;
+            byte[]? quote = null;
+            var seen = new HashSet<string>();
+            while (NextProperty(ref reader, "the document", seen) is { } name)
+            {
+                switch (name)
+                {
+                    case "event_log" when reader.TokenType == JsonTokenType.StartArray:
+                        (entries, format) = (Entries(ref reader), TcbInfo);
+                        break;
+                    case "event_log" when reader.TokenType == JsonTokenType.String:
+                        (entries, format) = (InnerEntries(ref reader), GetQuote);
+                        break;
+                    case "event_log":
+                        throw Problem(Offset(ref reader), "\"event_log\" must be an array (tcb_info) or a JSON string holding one (GetQuote response)");
+                    case "rtmr3":
+                        rtmr3 = Hex(ref reader, new What("\"rtmr3\""), 48);
+                        break;
+                    case "quote":
+                        quote = QuoteRtmr3(ref reader);
+                        break;
+                    default:
+                        reader.Skip();
+                        break;
+                }
+            }
+            if (entries is null)
+                throw Problem(0, "a JSON object here must be a tcb_info document or a GetQuote response, with an \"event_log\" field");
+            var register = format == GetQuote ? quote : rtmr3;
+            return new Evidence(format!, entries, register,
+                register is null ? null : format == GetQuote ? "the quote's RTMR3" : "the document's rtmr3");
+        }
+
+        public List<EvidenceEntry> Entries(ref Utf8JsonReader reader)
+        {
+            Expect(ref reader, JsonTokenType.StartArray, "the event log");
+            var entries = new List<EvidenceEntry>();
+            while (Next(ref reader) != JsonTokenType.EndArray)
+                entries.Add(Entry(ref reader, entries.Count + 1, out _));
             return entries;
         }
 
-        private EvidenceEntry Entry(JsonElement item, int index, int line)
+        /// <summary>GetQuote's <c>event_log</c>: JSON text inside a JSON string, read with positions inside that text.</summary>
+        private List<EvidenceEntry> InnerEntries(ref Utf8JsonReader reader)
         {
-            if (item.ValueKind != JsonValueKind.Object)
-                throw Problem(line, $"event {index} is not a JSON object");
-            var name = String(item, "event", index, line) ?? throw Problem(line, $"event {index} has no \"event\" name");
-            var payload = String(item, "event_payload", index, line) ?? String(item, "payload", index, line) ?? "";
-            var digest = String(item, "digest", index, line) ?? "";
-            var imr = item.TryGetProperty("imr", out var i) && i.TryGetInt32(out var imrValue) ? imrValue : 3;
-            var type = item.TryGetProperty("event_type", out var t) && t.TryGetUInt32(out var typeValue) ? typeValue : RuntimeEvent.EventType;
-            return new EvidenceEntry(index, imr, type, name, Hex(payload, null, $"event {index} payload", line), digest.ToLowerInvariant());
+            var at = LineAndColumn(Offset(ref reader));
+            var inner = Encoding.UTF8.GetBytes(String(ref reader, new What("\"event_log\"")));
+            var text = new SourceText(path, inner, at);
+            var start = text.FirstNonBlank();
+            if (start < 0 || inner[start] != '[')
+                throw text.Problem(Math.Max(start, 0), "\"event_log\" of a GetQuote response must hold a JSON array of entries");
+            return text.Document(start, (ref Utf8JsonReader r, SourceText at) => at.Entries(ref r));
         }
 
-        private string? String(JsonElement item, string field, int index, int line)
+        /// <summary>One entry; its field names are matched as UTF-8 and its messages made only for a problem, as logs can be long.</summary>
+        private EvidenceEntry Entry(ref Utf8JsonReader reader, int index, out bool base64)
         {
-            if (!item.TryGetProperty(field, out var value))
-                return null;
-            return value.ValueKind == JsonValueKind.String
-                ? value.GetString()
-                : throw Problem(line, $"event {index}: \"{field}\" must be a string");
+            var what = new What(index);
+            Expect(ref reader, JsonTokenType.StartObject, what.ToString());
+            var entryStart = Offset(ref reader);
+            (uint? imr, uint? type, string? name, string? digest, int version) = (null, null, null, null, 1);
+            (byte[]? hexPayload, byte[]? base64Payload, byte[]? preimage) = (null, null, null);
+            var seen = 0;
+            while (Next(ref reader) != JsonTokenType.EndObject)
+            {
+                var nameOffset = Offset(ref reader);
+                var field = FieldIndex(ref reader);
+                if (field >= 0 && (seen & (1 << field)) != 0)
+                    throw Problem(nameOffset, $"{what} has the field \"{Encoding.UTF8.GetString(EntryFields[field])}\" twice");
+                seen |= field >= 0 ? 1 << field : 0;
+                Next(ref reader);
+                var at = what with { Field = field };
+                switch (field)
+                {
+                    case 0: imr = Number(ref reader, at); break;
+                    case 1: type = Number(ref reader, at); break;
+                    case 2: name = String(ref reader, at); break;
+                    case 3: digest = Convert.ToHexStringLower(Hex(ref reader, at, null)); break;
+                    case 4: hexPayload = Hex(ref reader, at, null); break;
+                    case 5: base64Payload = Base64(ref reader, at); break;
+                    case 6 when reader.TokenType != JsonTokenType.Null: preimage = Hex(ref reader, at, null); break;
+                    case 7:
+                        var offset = Offset(ref reader);
+                        version = Number(ref reader, at) is var v && v is 1 or 2
+                            ? (int)v
+                            : throw Problem(offset, $"{at} must be 1 or 2, the runtime event digest versions");
+                        break;
+                    default: reader.Skip(); break;
+                }
+            }
+            if (name is null)
+                throw Problem(entryStart, $"{what} has no \"event\" name");
+            if (hexPayload is not null && base64Payload is not null)
+                throw Problem(entryStart, $"{what} has both \"event_payload\" (hex) and \"payload\" (base64)");
+            if (imr is > 23)
+                throw Problem(entryStart, $"{what with { Field = 0 }} {imr} is no register of a TDX guest or a TPM");
+            base64 = base64Payload is not null;
+            return new EvidenceEntry(index, (int)(imr ?? 3), type ?? RuntimeEvent.EventType, name, base64Payload ?? hexPayload ?? [], digest ?? "", version, preimage);
         }
 
-        private byte[] Hex(string hex, int? length, string what, int line)
+        private static int FieldIndex(ref Utf8JsonReader reader)
         {
-            if (!TeeLauncher.Hex.TryDecode(TeeLauncher.Hex.WithoutPrefix(hex), out var bytes))
-                throw Problem(line, $"{what} is not hex");
-            if (length is { } expected && bytes.Length != expected)
-                throw Problem(line, $"{what} must be {expected} bytes ({expected * 2} hex digits), found {bytes.Length}");
-            return bytes;
+            for (var i = 0; i < EntryFields.Length; i++)
+            {
+                if (reader.ValueTextEquals(EntryFields[i]))
+                    return i;
+            }
+            return -1;
         }
 
-        private byte[] QuoteRtmr3(string hex)
+        private byte[] QuoteRtmr3(ref Utf8JsonReader reader)
         {
-            var quote = Hex(hex, null, "quote", 0);
+            var offset = Offset(ref reader);
+            var quote = Hex(ref reader, new What("\"quote\""), null);
             if (quote.Length < QuoteRtmr3Offset + 48)
-                throw Problem(0, $"the quote is {quote.Length} bytes, too short for a TDX quote");
+                throw Problem(offset, $"the quote is {quote.Length} bytes, too short for a TDX quote");
             var version = BinaryPrimitives.ReadUInt16LittleEndian(quote);
             if (version != 4)
-                throw Problem(0, $"the quote is version {version}; RTMR3 is read from version-4 TDX quotes");
+                throw Problem(offset, $"the quote is version {version}; RTMR3 is read from version-4 TDX quotes");
             return quote[QuoteRtmr3Offset..(QuoteRtmr3Offset + 48)];
         }
+
+        private T Guard<T>(ref Utf8JsonReader reader, ReadValue<T> read)
+        {
+            try
+            {
+                return read(ref reader, this);
+            }
+            catch (JsonException e)
+            {
+                throw Problem(_base + Offset(ref reader, e), JsonMessage(e));
+            }
+        }
+
+        /// <summary>The byte offset of a reader error: its line and byte position, relative to where the reader began.</summary>
+        private long Offset(ref Utf8JsonReader reader, JsonException e)
+        {
+            var span = bytes.Span[_base..];
+            var offset = 0;
+            for (var line = 0L; line < (e.LineNumber ?? 0) && offset < span.Length; line++)
+            {
+                var next = span[offset..].IndexOf((byte)'\n');
+                offset = next < 0 ? span.Length : offset + next + 1;
+            }
+            return Math.Min(offset + (e.BytePositionInLine ?? reader.BytesConsumed), span.Length);
+        }
+
+        private static string JsonMessage(JsonException e)
+        {
+            var message = e.Message;
+            var cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            message = (cut > 0 ? message[..cut] : message).TrimEnd(' ', '.');
+            return message.Contains("depth", StringComparison.OrdinalIgnoreCase)
+                ? $"nested deeper than {MaxDepth} levels: no event log is"
+                : $"not valid JSON: {message}";
+        }
+
+        private (int Line, int Column) LineAndColumn(long offset)
+        {
+            var problem = Problem(offset, "").Problems[0];
+            return (problem.Line, problem.Column);
+        }
+
+        private long Offset(ref Utf8JsonReader reader) => _base + reader.TokenStartIndex;
+
+        private JsonTokenType Next(ref Utf8JsonReader reader)
+        {
+            if (!reader.Read())
+                throw Problem(_base + reader.BytesConsumed, "the JSON ends early");
+            return reader.TokenType;
+        }
+
+        private void Expect(ref Utf8JsonReader reader, JsonTokenType type, string what)
+        {
+            if (reader.TokenType == JsonTokenType.None)
+                Next(ref reader);
+            if (reader.TokenType != type)
+                throw Problem(Offset(ref reader), $"{what} must be a JSON {(type == JsonTokenType.StartArray ? "array" : "object")}, found {Describe(reader.TokenType)}");
+        }
+
+        /// <summary>The next property's name, with the reader on its value; null at the end of the object.</summary>
+        private string? NextProperty(ref Utf8JsonReader reader, string what, HashSet<string> seen)
+        {
+            if (Next(ref reader) == JsonTokenType.EndObject)
+                return null;
+            var offset = Offset(ref reader);
+            var name = String(ref reader, new What($"a field name of {what}"));
+            if (!seen.Add(name))
+                throw Problem(offset, $"{what} has the field \"{name}\" twice");
+            Next(ref reader);
+            return name;
+        }
+
+        private string String(ref Utf8JsonReader reader, What what)
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
+                throw Problem(Offset(ref reader), $"{what} must be a string, found {Describe(reader.TokenType)}");
+            try
+            {
+                return reader.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                throw Problem(Offset(ref reader), $"{what} holds an escape that is no Unicode text (a lone surrogate)");
+            }
+        }
+
+        private uint Number(ref Utf8JsonReader reader, What what)
+        {
+            if (reader.TokenType != JsonTokenType.Number)
+                throw Problem(Offset(ref reader), $"{what} must be a number, found {Describe(reader.TokenType)}");
+            return reader.TryGetUInt32(out var value)
+                ? value
+                : throw Problem(Offset(ref reader), $"{what} must be a whole number from 0 to 4294967295");
+        }
+
+        private byte[] Hex(ref Utf8JsonReader reader, What what, int? length)
+        {
+            var offset = Offset(ref reader);
+            var text = TeeLauncher.Hex.WithoutPrefix(String(ref reader, what));
+            byte[] value;
+            try
+            {
+                value = Convert.FromHexString(text);
+            }
+            catch (FormatException)
+            {
+                throw Problem(offset, $"{what} is not hex");
+            }
+            if (length is { } expected && value.Length != expected)
+                throw Problem(offset, $"{what} must be {expected} bytes ({expected * 2} hex digits), found {value.Length}");
+            return value;
+        }
+
+        /// <summary>Standard base64 with padding, as dstack's serde writes it; any other spelling is refused.</summary>
+        private byte[] Base64(ref Utf8JsonReader reader, What what)
+        {
+            var offset = Offset(ref reader);
+            var text = String(ref reader, what);
+            var buffer = new byte[text.Length * 3 / 4 + 3];
+            if (!Convert.TryFromBase64String(text, buffer, out var written) || Convert.ToBase64String(buffer, 0, written) != text)
+                throw Problem(offset, $"{what} is not standard base64 (dstack's runtime_events.log encodes payloads so)");
+            return buffer[..written];
+        }
+
+        private static string Describe(JsonTokenType type) => type switch
+        {
+            JsonTokenType.StartObject => "an object",
+            JsonTokenType.StartArray => "an array",
+            JsonTokenType.String => "a string",
+            JsonTokenType.Number => "a number",
+            JsonTokenType.True or JsonTokenType.False => "a boolean",
+            JsonTokenType.Null => "null",
+            _ => "the end",
+        };
     }
 }

@@ -17,7 +17,7 @@ public sealed record VerifyRequest(
     ApprovedHashes? Approved,
     byte[]? ComposeFile);
 
-public sealed record VerifiedEvent(int Index, string Name, string Digest, bool Recomputed);
+public sealed record VerifiedEvent(int Index, string Name, string Digest, bool Recomputed, int Version);
 
 public sealed record VerifyReport(
     string Format,
@@ -50,30 +50,28 @@ public static class EvidenceVerifier
         var failures = new List<string>();
         var index = RegisterIndex(evidence, request, failures);
         var entries = evidence.Entries.Where(e => e.Imr == index).ToList();
-        var size = request.Register == RegisterKind.PcrSha256 ? 32 : 48;
-        var register = request.Base ?? new byte[size];
-        if (register.Length != size)
-            failures.Add($"--base is {register.Length} bytes but the register is {size} bytes");
+        var bank = request.Register == RegisterKind.PcrSha256 ? HashBank.Sha256 : HashBank.Sha384;
+        var register = request.Base ?? MeasurementRegister.Zero(bank);
+        if (register.Length != MeasurementRegister.Size(bank))
+            failures.Add($"--base is {register.Length} bytes but the register is {MeasurementRegister.Size(bank)} bytes");
 
         var events = new List<VerifiedEvent>();
         foreach (var entry in entries)
         {
-            var digest = EventDigest(entry, failures);
+            var digest = EventDigest(entry, request.EventName, failures);
             var measurement = request.Register switch
             {
-                RegisterKind.PcrSha256 => entry.IsRuntimeEvent ? SHA256.HashData(entry.ToRuntimeEvent().Preimage()) : null,
-                RegisterKind.PcrSha384 => entry.IsRuntimeEvent ? SHA384.HashData(entry.ToRuntimeEvent().Preimage()) : null,
-                _ => digest,
+                RegisterKind.Rtmr3 => digest,
+                _ when entry.IsRuntimeEvent => MeasurementRegister.Measurement(entry.ToRuntimeEvent(), bank),
+                _ => null,
             };
             if (measurement is null)
             {
                 failures.Add($"event {entry.Index} '{entry.Event}' has type {entry.EventType}, which a TPM log of the launcher never holds");
                 continue;
             }
-            register = request.Register == RegisterKind.PcrSha256
-                ? SHA256.HashData([.. register, .. measurement])
-                : SHA384.HashData([.. register, .. measurement]);
-            events.Add(new VerifiedEvent(entry.Index, entry.Event, Convert.ToHexStringLower(digest), entry.IsRuntimeEvent));
+            register = MeasurementRegister.Extend(bank, register, measurement);
+            events.Add(new VerifiedEvent(entry.Index, entry.Event, Convert.ToHexStringLower(digest), entry.IsRuntimeEvent, entry.Version));
         }
 
         var replay = Convert.ToHexStringLower(register);
@@ -84,14 +82,15 @@ public static class EvidenceVerifier
         else if (expected != replay)
             failures.Add($"{registerName} differs: expected {expected} ({request.ExpectedSource}), the replay of {entries.Count} events gives {replay}");
 
-        var image = ImageEvent(entries, request.EventName, failures);
+        var runtimeEvents = entries.Where(e => e.IsRuntimeEvent).ToList();
+        var image = ImageEvent(runtimeEvents, request.EventName, failures);
         var position = image is null || request.Approved is null ? null : request.Approved.PositionOf(image);
         if (image is not null && request.Approved is not null && position is null)
             failures.Add($"image digest {image} is not listed in {request.Approved.Path}");
 
         bool? composeMatches = null;
         if (request.ComposeFile is not null)
-            composeMatches = ComposeMatches(entries, request.ComposeFile, failures);
+            composeMatches = ComposeMatches(runtimeEvents, request.ComposeFile, failures);
 
         return new VerifyReport(evidence.Format, registerName, index, events, replay, expected, request.ExpectedSource,
             image?.ToString(), position, composeMatches, failures, NotChecked);
@@ -117,26 +116,29 @@ public static class EvidenceVerifier
         _ => "RTMR3",
     };
 
-    /// <summary>A runtime event's digest is recomputed; an empty recorded digest is allowed, a different one is not.</summary>
-    private static byte[] EventDigest(EvidenceEntry entry, List<string> failures)
+    /// <summary>
+    /// A runtime event's digest is recomputed in its version; an empty recorded digest is allowed, a different one is
+    /// not, and neither is a preimage other than the event's. Any other type is replayed with its recorded digest, and
+    /// one named like a launcher event is a forgery: the launcher's events are runtime events.
+    /// </summary>
+    private static byte[] EventDigest(EvidenceEntry entry, string imageEventName, List<string> failures)
     {
         if (entry.IsRuntimeEvent)
         {
-            var computed = entry.ToRuntimeEvent().Digest();
+            var runtimeEvent = entry.ToRuntimeEvent();
+            var computed = runtimeEvent.Digest();
             var hex = Convert.ToHexStringLower(computed);
             if (entry.RecordedDigest.Length > 0 && entry.RecordedDigest != hex)
-                failures.Add($"event {entry.Index} '{entry.Event}': recorded digest {entry.RecordedDigest}, computed from name and payload {hex}");
+                failures.Add($"event {entry.Index} '{entry.Event}': recorded digest {entry.RecordedDigest}, computed from name and payload (version {entry.Version}) {hex}");
+            if (entry.Preimage is { } preimage && !preimage.AsSpan().SequenceEqual(runtimeEvent.Preimage()))
+                failures.Add($"event {entry.Index} '{entry.Event}': its preimage is not the version-{entry.Version} preimage of its name and payload");
             return computed;
         }
-        try
-        {
-            var recorded = Convert.FromHexString(entry.RecordedDigest);
-            if (recorded.Length == 48)
-                return recorded;
-        }
-        catch (FormatException)
-        {
-        }
+        if (entry.Event == imageEventName || entry.Event == RuntimeEvent.ComposeEventName)
+            failures.Add($"event {entry.Index} '{entry.Event}' has type {entry.EventType}, not the runtime event type {RuntimeEvent.EventType}: " +
+                "it is named like a launcher event but is not one");
+        if (entry.RecordedDigest.Length == 96)
+            return Convert.FromHexString(entry.RecordedDigest);
         failures.Add($"event {entry.Index} '{entry.Event}' (type {entry.EventType}) has no 48-byte digest to replay");
         return new byte[48];
     }

@@ -9,6 +9,9 @@ public interface IMeasurementBackend
     /// <summary>The register index recorded in the event log's <c>imr</c> field.</summary>
     int RegisterIndex { get; }
 
+    /// <summary>The digest version (SPEC 5.1) of the events this backend extends; known once <see cref="EnsureAvailableAsync"/> ran.</summary>
+    int EventVersion { get; }
+
     /// <summary>Fails fast (before any pull) when the device or socket is not there.</summary>
     Task EnsureAvailableAsync(CancellationToken cancellationToken);
 

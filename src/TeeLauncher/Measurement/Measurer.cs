@@ -42,10 +42,10 @@ public sealed class Measurer
 
     public static IMeasurementBackend CreateBackend(MeasurementSettings settings) => settings.Backend switch
     {
-        MeasurementBackendKind.Dstack => new DstackBackend(settings.DstackSocket),
-        MeasurementBackendKind.TdxSysfs => new TdxSysfsBackend(settings.TdxRtmrPath),
-        MeasurementBackendKind.Tpm => new TpmBackend(settings.TpmPcr, settings.TpmTcti),
-        _ => new NoneBackend(),
+        MeasurementBackendKind.Dstack => new DstackBackend(settings.DstackSocket, settings.DstackEventDir, settings.TdxRtmrPath),
+        MeasurementBackendKind.TdxSysfs => new TdxSysfsBackend(settings.TdxRtmrPath, settings.EventVersion),
+        MeasurementBackendKind.Tpm => new TpmBackend(settings.TpmPcr, settings.TpmTcti, settings.EventVersion),
+        _ => new NoneBackend(settings.EventVersion),
     };
 
     /// <summary>Before the pull: the backend answers, this boot measured no other digest, and log and record agree.</summary>
@@ -78,6 +78,7 @@ public sealed class Measurer
     public async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IReadOnlyList<RuntimeEvent> events, CancellationToken cancellationToken)
     {
         var digest = _digest ?? throw new InvalidOperationException("PrepareAsync must run before MeasureAsync");
+        events = [.. events.Select(e => e.InVersion(Backend.EventVersion))];
         var entries = events.Select(e => EventLogEntry.For(e, Backend.RegisterIndex)).ToList();
         var record = _record ?? new BootRecord(_boot.Id, digest, Backend.Name, _log.Path, [], null);
         for (var i = 0; i < record.Extended.Count; i++)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using CliWrap;
 using CliWrap.Buffered;
 using TeeLauncher.Errors;
@@ -6,11 +5,13 @@ using TeeLauncher.Errors;
 namespace TeeLauncher.Measurement;
 
 /// <summary>Extends a TPM PCR in the sha256 and sha384 banks with tpm2-tools, through the configured TCTI.</summary>
-public sealed class TpmBackend(int pcr, string tcti) : IMeasurementBackend
+public sealed class TpmBackend(int pcr, string tcti, int eventVersion = 1) : IMeasurementBackend
 {
     public string Name => "tpm";
 
     public int RegisterIndex => pcr;
+
+    public int EventVersion => eventVersion;
 
     public async Task EnsureAvailableAsync(CancellationToken cancellationToken)
     {
@@ -23,8 +24,9 @@ public sealed class TpmBackend(int pcr, string tcti) : IMeasurementBackend
 
     public async Task ExtendAsync(RuntimeEvent runtimeEvent, CancellationToken cancellationToken)
     {
-        var preimage = runtimeEvent.Preimage();
-        var values = $"{pcr}:sha256={Convert.ToHexStringLower(SHA256.HashData(preimage))},sha384={Convert.ToHexStringLower(SHA384.HashData(preimage))}";
+        var sha256 = MeasurementRegister.Measurement(runtimeEvent, HashBank.Sha256);
+        var sha384 = MeasurementRegister.Measurement(runtimeEvent, HashBank.Sha384);
+        var values = $"{pcr}:sha256={Convert.ToHexStringLower(sha256)},sha384={Convert.ToHexStringLower(sha384)}";
         var extend = await RunAsync("tpm2_pcrextend", [values], cancellationToken);
         if (extend.ExitCode != 0)
             throw new MeasurementException($"tpm2_pcrextend of event '{runtimeEvent.Name}' into PCR {pcr} failed: {OneLine(extend.StandardError)}");

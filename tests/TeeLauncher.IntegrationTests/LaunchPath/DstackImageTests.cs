@@ -123,7 +123,7 @@ public sealed class DstackImageTests
         LaunchStatus? status = null;
         while (DateTimeOffset.UtcNow < deadline)
         {
-            status = LaunchStatus.TryRead(statusFile);
+            status = LaunchStatus.Read(statusFile);
             if (status is { Phase: "running" } && status.UpdatedAt > since)
                 return status;
             if (status is { Phase: "failed" } && status.UpdatedAt > since)

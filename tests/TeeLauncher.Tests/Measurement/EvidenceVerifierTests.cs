@@ -4,12 +4,12 @@ using TeeLauncher.Selection;
 
 namespace TeeLauncher.Tests.Measurement;
 
-/// <summary>verify against NEAR MPC's real tcb_info (../shared/fixtures) and its mutations.</summary>
+/// <summary>verify against NEAR MPC's real tcb_info (tests/fixtures/near-mpc) and its mutations.</summary>
 public sealed class EvidenceVerifierTests
 {
     private const string ImageDigest = "sha256:e2ef71c220158f9ee19a265d583647eedb4e0cd7ca37021fbf0ab34e3d214ed0";
 
-    private static readonly string FixturePath = Support.RepositoryFiles.InShared("fixtures", "near-mpc-tcb_info.json");
+    private static readonly string FixturePath = Support.RepositoryFiles.InRepository("tests", "fixtures", "near-mpc", "tcb_info.json");
 
     [Fact]
     public void Near_mpc_tcb_info_verifies_and_names_its_image_digest()
@@ -93,27 +93,6 @@ public sealed class EvidenceVerifierTests
 
         report.Failures.Should().BeEmpty();
         report.ApprovedPosition.Should().Be(2);
-    }
-
-    [Fact]
-    public void A_runtime_events_log_without_digests_is_replayed_from_names_and_payloads()
-    {
-        var image = RuntimeEvent.ForImage("image-digest", Support.Digests.B);
-        var other = new RuntimeEvent("app-id", Convert.FromHexString("deadbeef"));
-        var rtmr3 = new[] { other, image }.Aggregate(new byte[48],
-            (register, e) => System.Security.Cryptography.SHA384.HashData([.. register, .. e.Digest()]));
-        var log = $$"""
-            {"event":"app-id","payload":"deadbeef"}
-            {"event":"image-digest","payload":"{{Support.Digests.B.Hex}}"}
-            """;
-
-        var evidence = Evidence.Parse("runtime_events.log", System.Text.Encoding.UTF8.GetBytes(log));
-        var report = EvidenceVerifier.Verify(evidence,
-            new VerifyRequest("image-digest", RegisterKind.Rtmr3, rtmr3, "--rtmr3", null, null, null, null));
-
-        evidence.Format.Should().Be("dstack runtime_events.log");
-        report.Failures.Should().BeEmpty();
-        report.ImageDigest.Should().Be(Support.Digests.B.ToString());
     }
 
     [Fact]

@@ -112,6 +112,22 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
     }
 
     [Fact]
+    public async Task Measure_in_version_2_predicts_the_spec_vector_preimage_form_and_verify_accepts_the_version_2_log()
+    {
+        var measure = await RunAsync("measure", "--digest", Digests.D.ToString(), "--event-version", "2", "--json");
+
+        var image = JsonDocument.Parse(measure.Out).RootElement.GetProperty("events")[0];
+        image.GetProperty("version").GetInt32().Should().Be(2);
+        System.Text.Encoding.UTF8.GetString(Convert.FromHexString(image.GetProperty("preimage").GetString()!))
+            .Should().Be($$"""{"name":"image-digest","payload":"{{Digests.D.Hex}}","type":134217729}""");
+        var log = _dir.File("v2.jsonl", $$"""{"imr":3,"event_type":134217729,"digest":"{{image.GetProperty("digest").GetString()}}","event":"image-digest","event_payload":"{{Digests.D.Hex}}","version":2}""" + "\n");
+        var verify = await RunAsync("verify", "--event-log", log, "--rtmr3", JsonDocument.Parse(measure.Out).RootElement.GetProperty("rtmr3").GetString()!);
+        verify.Code.Should().Be(0, verify.Out);
+        var unknown = await RunAsync("measure", "--digest", Digests.D.ToString(), "--event-version", "3");
+        unknown.Code.Should().Be(2, "there is no digest version 3");
+    }
+
+    [Fact]
     public async Task Measure_from_a_base_extends_that_base()
     {
         var start = SHA384.HashData("rtmr3 so far"u8);
@@ -124,13 +140,13 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>Measures as the launch pipeline does, with a file standing in for the RTMR3 sysfs attribute.</summary>
+    /// <summary>Measures as the launch pipeline does, on backend none: the log is what is checked here.</summary>
     private async Task<(string Log, string Compose)> LaunchAsync()
     {
         var compose = _dir.File("compose.yml", "services:\n  node:\n    image: registry.example/node@" + Digests.A + "\n");
         var settings = MeasurementSettings.Default with
         {
-            Backend = MeasurementBackendKind.TdxSysfs, EventName = EventName, EventLog = _dir.Combine("events.jsonl"), TdxRtmrPath = _dir.File("rtmr3", ""),
+            Backend = MeasurementBackendKind.None, EventName = EventName, EventLog = _dir.Combine("events.jsonl"),
         };
         var measurer = new Measurer(settings, _dir.Path, NullLogger.Instance, boot: new BootIdentity("this-boot", DateTimeOffset.UtcNow.AddHours(-1)));
         await measurer.PrepareAsync(Digests.A, CancellationToken.None);

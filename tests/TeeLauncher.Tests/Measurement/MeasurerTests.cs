@@ -24,6 +24,18 @@ public sealed class MeasurerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_version_2_backend_extends_version_2_digests_and_logs_them_with_version_2()
+    {
+        var backend = new RecordingBackend(this) { EventVersion = 2 };
+
+        var measured = await MeasureAsync(backend, Digests.A);
+
+        backend.Extended.Should().OnlyContain(e => e.Version == 2);
+        measured.Select(m => m.DigestHex).Should().Equal(Events(Digests.A).Select(e => Convert.ToHexStringLower(e.InVersion(2).Digest())));
+        File.ReadAllLines(LogPath).Should().OnlyContain(line => line.EndsWith(",\"version\":2}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_second_run_with_the_same_digest_extends_nothing()
     {
         await MeasureAsync(new RecordingBackend(this), Digests.A);
@@ -162,6 +174,8 @@ public sealed class MeasurerTests : IDisposable
         public string Name => "recording";
 
         public int RegisterIndex => 3;
+
+        public int EventVersion { get; init; } = 1;
 
         public Task EnsureAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -5,28 +5,59 @@ using TeeLauncher.Tests.Support;
 namespace TeeLauncher.Tests.Measurement;
 
 /// <summary>
-/// The tdx-sysfs backend. No TDX guest exists here, so a regular file stands in for the RTMR3 sysfs attribute:
-/// the kernel takes each write at offset 0 as one extend, so after each extend the file holds exactly that write.
+/// The tdx-sysfs backend's refusals of anything that is not the kernel's RTMR attribute. What the attribute itself
+/// does is tested against a stand-in with the kernel's semantics (RtmrStandIn, in the integration tests).
 /// </summary>
 public sealed class TdxSysfsBackendTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
     [Fact]
-    public async Task Each_extend_writes_exactly_the_48_byte_event_digest_in_order()
+    public async Task A_plain_file_that_reads_as_a_register_is_refused_at_the_extend_by_the_read_back_check()
+    {
+        var rtmr = _dir.Combine("rtmr3:sha384");
+        File.WriteAllBytes(rtmr, new byte[48]);
+        var backend = new TdxSysfsBackend(rtmr);
+        await backend.EnsureAvailableAsync(CancellationToken.None);
+
+        var extend = () => backend.ExtendAsync(new RuntimeEvent("app-id", [0xde, 0xad]), CancellationToken.None);
+
+        var failure = (await extend.Should().ThrowAsync<MeasurementException>()).Which;
+        failure.ExitCode.Should().Be(ExitCode.MeasurementFailed);
+        failure.Message.Should().StartWith($"writing event 'app-id' to {rtmr} did not extend RTMR3")
+            .And.Contain("not SHA384(before || digest)");
+    }
+
+    [Fact]
+    public async Task An_empty_plain_file_is_refused_before_the_pull()
     {
         var rtmr = _dir.File("rtmr3:sha384", "");
-        var backend = new TdxSysfsBackend(rtmr);
-        RuntimeEvent[] events = [RuntimeEvent.ForImage("image-digest", Digests.A), RuntimeEvent.ForCompose("services: {}"u8)];
 
-        await backend.EnsureAvailableAsync(CancellationToken.None);
-        File.ReadAllBytes(rtmr).Should().BeEmpty("checking availability opens the file but writes nothing");
-        foreach (var runtimeEvent in events)
-        {
-            await backend.ExtendAsync(runtimeEvent, CancellationToken.None);
+        var check = () => new TdxSysfsBackend(rtmr).EnsureAvailableAsync(CancellationToken.None);
 
-            File.ReadAllBytes(rtmr).Should().Equal(runtimeEvent.Digest());
-        }
+        (await check.Should().ThrowAsync<MeasurementException>()).Which.Message.Should()
+            .Contain("gave 0 bytes, not the 48-byte register").And.Contain("measurement.tdx_rtmr_path");
+        File.ReadAllBytes(rtmr).Should().BeEmpty("the check writes nothing");
+    }
+
+    [Fact]
+    public async Task A_fifo_is_refused_before_the_pull_without_waiting_for_a_peer()
+    {
+        var rtmr = _dir.Combine("rtmr3:sha384");
+        System.Diagnostics.Process.Start("mkfifo", [rtmr])!.WaitForExit();
+
+        var check = () => new TdxSysfsBackend(rtmr).EnsureAvailableAsync(CancellationToken.None);
+
+        (await check.Should().ThrowAsync<MeasurementException>().WaitAsync(TimeSpan.FromSeconds(10))).Which.Message.Should()
+            .Contain($"reading RTMR3 from {rtmr} failed");
+    }
+
+    [Fact]
+    public async Task A_directory_is_refused_before_the_pull()
+    {
+        var check = () => new TdxSysfsBackend(_dir.Path).EnsureAvailableAsync(CancellationToken.None);
+
+        (await check.Should().ThrowAsync<MeasurementException>()).Which.Message.Should().Contain("is a directory");
     }
 
     [Fact]
@@ -36,19 +67,6 @@ public sealed class TdxSysfsBackendTests : IDisposable
 
         (await check.Should().ThrowAsync<MeasurementException>()).Which.Message.Should()
             .Contain(_dir.Combine("absent")).And.Contain("kernel 6.16").And.Contain("measurement.tdx_rtmr_path");
-    }
-
-    [Fact]
-    public async Task A_failed_write_is_a_measurement_failure()
-    {
-        var rtmr = _dir.File("rtmr3:sha384", "");
-        var backend = new TdxSysfsBackend(rtmr);
-        await backend.EnsureAvailableAsync(CancellationToken.None);
-        File.Delete(rtmr);
-
-        var extend = () => backend.ExtendAsync(new RuntimeEvent("app-id", [0xde, 0xad]), CancellationToken.None);
-
-        (await extend.Should().ThrowAsync<MeasurementException>()).Which.Message.Should().StartWith($"writing event 'app-id' to {rtmr} failed");
     }
 
     public void Dispose() => _dir.Dispose();

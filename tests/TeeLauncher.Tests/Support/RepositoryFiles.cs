@@ -1,16 +1,14 @@
 namespace TeeLauncher.Tests.Support;
 
-/// <summary>Files of the repository and of ../shared beside it, found from the test's output folder. Missing ones fail the test.</summary>
+/// <summary>Files of the repository, found from the test's output folder. Missing ones fail the test.</summary>
 public static class RepositoryFiles
 {
     public static string Root { get; } = FindRoot();
 
     public static string InRepository(params string[] parts) => Existing(Path.Combine([Root, .. parts]));
 
-    public static string InShared(params string[] parts) => Existing(Path.GetFullPath(Path.Combine([Root, "..", "shared", .. parts])));
-
     private static string Existing(string path) =>
-        File.Exists(path) ? path : throw new FileNotFoundException($"{path} was not found beside the repository", path);
+        File.Exists(path) ? path : throw new FileNotFoundException($"{path} was not found in the repository", path);
 
     private static string FindRoot()
     {
