@@ -227,11 +227,17 @@ def run_script(script, rendered, references, work):
 
 
 def phase_table(marks_per_run):
-    """Median time from process start at which each log message (by its first words) appeared."""
+    """Median time from process start at which each log message appeared, with what varies between runs elided.
+
+    Image names are kept, so each image's own pull (or skip) is a row; the progress lines of the pull ("pulling 3
+    images: ...") differ from run to run and are left out.
+    """
     keyed = {}
     for marks in marks_per_run:
         for at, source, message in marks:
-            key = f"{source}: " + re.sub(r"sha256:[0-9a-f]{64}|[\d.]+:\d+/\S+|/tmp/\S+|\d+ ms|\(digest [0-9a-f]+\)", "…", message)[:90]
+            if re.match(r"pulling \d+ images?:", message):
+                continue
+            key = f"{source}: " + re.sub(r"sha256:[0-9a-f]{64}|\d+\.\d+\.\d+\.\d+:\d+|/tmp/\S+|\d+ ms|\(digest [0-9a-f]+\)", "…", message)[:110]
             keyed.setdefault(key, []).append(at)
     rows = sorted(((statistics.median(v), k, len(v)) for k, v in keyed.items()))
     return [f"| {at:.0f} ms | {key} |" for at, key, count in rows if count == len(marks_per_run)]
@@ -291,7 +297,7 @@ def main():
     parser.add_argument("--scenarios", default="cold,warm", help="comma-separated: cold, warm")
     parser.add_argument("--reference", action="store_true",
                         help="also time a third side: every image pulled at once by docker, then docker-compose up -d")
-    parser.add_argument("--pull-concurrency", type=int, help="write pull.concurrency into the launcher's config (default: leave it out)")
+    parser.add_argument("--pull-concurrency", type=int, help="write pull.concurrency into the launcher's config (default: left out, so the launcher's default applies)")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="tee-stack-bench-")
