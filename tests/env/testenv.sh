@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test environment of SPEC section 9, on loopback only:
+# The test environment of docs/spec.md §9, on loopback only:
 #   a private dockerd (vfs, no iptables, no bridge), a plain docker-registry,
 #   a software TPM (swtpm), a busybox base image and the npm package eciesjs.
 #

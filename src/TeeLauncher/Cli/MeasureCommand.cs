@@ -24,7 +24,7 @@ public sealed class MeasureCommand : Command
         CommandOption.Value("digest", "sha256:HEX", "the image manifest digest"),
         CommandOption.Value("compose", "FILE", "the rendered compose file, for the compose event"),
         CommandOption.EventName,
-        CommandOption.Value("event-version", "1|2", "digest version of the events (SPEC 5.1; default 1, what dstack's runtime_event_version says on dstack)"),
+        CommandOption.Value("event-version", "1|2", "digest version of the events (docs/spec.md §5.1; default 1, what dstack's runtime_event_version says on dstack)"),
         CommandOption.Value("base", "HEX", "RTMR3 before the first event (default 48 zero bytes)"),
         CommandOption.Json,
     ];

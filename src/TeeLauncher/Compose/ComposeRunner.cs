@@ -6,7 +6,7 @@ using TeeLauncher.Errors;
 
 namespace TeeLauncher.Compose;
 
-/// <summary>Starts, stops and inspects the compose project (SPEC 7, 8).</summary>
+/// <summary>Starts, stops and inspects the compose project (docs/spec.md §7, 8).</summary>
 /// <param name="pluginInstalled">Whether docker has its compose plugin; <see cref="ComposePlugin.IsInstalled"/> unless a test says.</param>
 public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings, ILogger logger, Func<bool>? pluginInstalled = null)
 {
@@ -54,7 +54,7 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
     /// <summary>
     /// Gives the pending "up" the measured file; if compose fails, or a stop is requested while it is still starting
     /// the stack (a service waiting on a health check), runs compose down: nothing of the measured workload is left
-    /// running unsupervised (SPEC 8, 10). <paramref name="stopping"/> is told before the down.
+    /// running unsupervised (docs/spec.md §8, 10). <paramref name="stopping"/> is told before the down.
     /// </summary>
     public async Task UpElseDownAsync(PendingUp up, byte[] rendered, string renderedFile, Action stopping, CancellationToken cancellationToken)
     {

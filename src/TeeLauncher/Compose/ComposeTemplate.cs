@@ -7,7 +7,7 @@ using TeeLauncher.Values;
 namespace TeeLauncher.Compose;
 
 /// <summary>
-/// The operator's compose file with <c>${TEE_LAUNCHER_IMAGE}</c> and <c>${NAME}</c> placeholders (SPEC 7), checked as the
+/// The operator's compose file with <c>${TEE_LAUNCHER_IMAGE}</c> and <c>${NAME}</c> placeholders (docs/spec.md §7), checked as the
 /// YAML document compose reads: anything compose could interpolate, build, pull unpinned or read from elsewhere that the
 /// launcher did not put there is refused, so the compose event covers everything the stack runs.
 /// </summary>

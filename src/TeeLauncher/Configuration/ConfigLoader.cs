@@ -6,7 +6,7 @@ using TeeLauncher.Values;
 
 namespace TeeLauncher.Configuration;
 
-/// <summary>Reads the launcher TOML strictly (SPEC 3): every problem is collected with its position.</summary>
+/// <summary>Reads the launcher TOML strictly (docs/spec.md §3): every problem is collected with its position.</summary>
 public static partial class ConfigLoader
 {
     private const int MaxConfigBytes = 1 << 20;

@@ -2,7 +2,7 @@ using TeeLauncher.Values;
 
 namespace TeeLauncher.Configuration;
 
-/// <summary>The validated launcher configuration (SPEC section 3).</summary>
+/// <summary>The validated launcher configuration (docs/spec.md §3).</summary>
 public sealed record LauncherConfig(
     string SourcePath,
     LauncherSettings Launcher,

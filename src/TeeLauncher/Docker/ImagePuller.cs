@@ -9,7 +9,7 @@ namespace TeeLauncher.Docker;
 
 /// <summary>
 /// Pulls the stack's images, each from its mirrors then its origin, up to <c>pull.concurrency</c> at once, with retries,
-/// per-attempt timeouts and one deadline for the whole phase (SPEC 6).
+/// per-attempt timeouts and one deadline for the whole phase (docs/spec.md §6).
 /// </summary>
 public sealed class ImagePuller(
     IDockerRunner docker,

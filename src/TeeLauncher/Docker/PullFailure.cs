@@ -13,7 +13,7 @@ public enum PullFailureClass
     Other,
 }
 
-/// <summary>Classifies a failed <c>docker pull</c> from docker's own words (SPEC 6.1).</summary>
+/// <summary>Classifies a failed <c>docker pull</c> from docker's own words (docs/spec.md §6.1).</summary>
 public static class PullFailure
 {
     public static PullFailureClass Classify(string dockerOutput)

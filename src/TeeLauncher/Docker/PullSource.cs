@@ -10,7 +10,7 @@ public sealed record PullSource(ImageReference Reference, bool IsMirror)
 
     public string Label => IsMirror ? $"mirror {Host}" : $"origin {Host}";
 
-    /// <summary>Mirrors of the image's registry in configured order, then the origin (SPEC 6.2).</summary>
+    /// <summary>Mirrors of the image's registry in configured order, then the origin (docs/spec.md §6.2).</summary>
     public static IReadOnlyList<PullSource> For(ImageReference image, IReadOnlyList<RegistrySettings> registries)
     {
         var registry = registries.FirstOrDefault(r => string.Equals(r.Host, image.Domain, StringComparison.OrdinalIgnoreCase));

@@ -1,6 +1,6 @@
 namespace TeeLauncher.Errors;
 
-/// <summary>Process exit codes of SPEC section 2.</summary>
+/// <summary>Process exit codes of docs/spec.md §2.</summary>
 public enum ExitCode
 {
     Success = 0,

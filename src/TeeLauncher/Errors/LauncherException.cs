@@ -22,8 +22,8 @@ public sealed class ComposeException(string message) : LauncherException(ExitCod
 
 public sealed class AlreadyMeasuredException(string message) : LauncherException(ExitCode.AlreadyMeasuredOther, message);
 
-/// <summary>The state directory is not the launcher's own or cannot be written (SPEC 10); its setting is config (exit 3).</summary>
+/// <summary>The state directory is not the launcher's own or cannot be written (docs/spec.md §10); its setting is config (exit 3).</summary>
 public sealed class StateDirectoryException(string message) : LauncherException(ExitCode.ConfigInvalid, message);
 
-/// <summary>The docker daemon cannot be reached or refuses the socket (SPEC 10): exit 6, so systemd retries.</summary>
+/// <summary>The docker daemon cannot be reached or refuses the socket (docs/spec.md §10): exit 6, so systemd retries.</summary>
 public sealed class DaemonUnreachableException(string message) : LauncherException(ExitCode.PullFailed, message);

@@ -12,7 +12,7 @@ public sealed class InputFileException(string path, bool missing, string reason)
 }
 
 /// <summary>
-/// The one way the launcher reads an input file (SPEC 10): the path must name a regular file (a directory, FIFO,
+/// The one way the launcher reads an input file (docs/spec.md §10): the path must name a regular file (a directory, FIFO,
 /// device or socket is refused without blocking on it), and the size limit counts the bytes actually read.
 /// </summary>
 public static class InputFile

@@ -19,8 +19,8 @@ public sealed record LaunchInputs(
     IReadOnlyList<PullSource> Sources)
 {
     /// <summary>
-    /// Chooses the digest (SPEC 5) and lists every image of the stack with its sources, the measured image at that
-    /// digest first (SPEC 6.1): what run, plan and validate all act on.
+    /// Chooses the digest (docs/spec.md §5) and lists every image of the stack with its sources, the measured image at that
+    /// digest first (docs/spec.md §6.1): what run, plan and validate all act on.
     /// </summary>
     public ChosenLaunch Choose()
     {

@@ -11,7 +11,7 @@ namespace TeeLauncher.Launch;
 
 /// <summary>
 /// Tells systemd (<c>STATUS=</c>) where the boot is at every step, and records in the status file what each step
-/// decided, once the state directory is known (SPEC 10).
+/// decided, once the state directory is known (docs/spec.md §10).
 /// </summary>
 public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier, ILogger logger, TimeProvider? time = null)
 {

@@ -7,7 +7,7 @@ using TeeLauncher.Errors;
 namespace TeeLauncher.Measurement;
 
 /// <summary>
-/// Extends RTMR3 on dstack, on every release (SPEC 5.2): through the guest agent's <c>POST /EmitEvent</c> where it
+/// Extends RTMR3 on dstack, on every release (docs/spec.md §5.2): through the guest agent's <c>POST /EmitEvent</c> where it
 /// has one (up to 0.5.11, version-1 digests), else through dstack's own runtime-event protocol
 /// (<see cref="DstackRuntimeEvents"/>), so that dstack's log, GetQuote and verifier keep replaying to RTMR3.
 /// </summary>

@@ -7,7 +7,7 @@ using TeeLauncher.Errors;
 namespace TeeLauncher.Measurement;
 
 /// <summary>
-/// dstack's own runtime-event protocol, for dstack releases without <c>/EmitEvent</c> (SPEC 5.2), as dstack's services
+/// dstack's own runtime-event protocol, for dstack releases without <c>/EmitEvent</c> (docs/spec.md §5.2), as dstack's services
 /// follow it in <c>emit_runtime_event</c> (project Dstack-TEE/dstack, dstack/dstack-attest/src/lib.rs, and
 /// dstack/cc-eventlog/src/runtime_events.rs for the log line): an exclusive flock on <c>runtime_event.lock</c> held
 /// across both steps, the digest version from <c>runtime_event_version</c>, the RTMR3 extend, and only then one line

@@ -50,7 +50,7 @@ public sealed class EventLog(string path)
         return entries;
     }
 
-    /// <summary>Before the pull (SPEC 10): the log is a regular file that can be appended to, or its folder can take one.</summary>
+    /// <summary>Before the pull (docs/spec.md §10): the log is a regular file that can be appended to, or its folder can take one.</summary>
     public void EnsureWritable()
     {
         try

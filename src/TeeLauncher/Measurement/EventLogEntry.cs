@@ -3,7 +3,7 @@ using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 
-/// <summary>One line of the launcher's event log, in dstack's runtime event format (SPEC 5.2).</summary>
+/// <summary>One line of the launcher's event log, in dstack's runtime event format (docs/spec.md §5.2).</summary>
 public sealed record EventLogEntry(
     [property: JsonPropertyName("imr")] int Imr,
     [property: JsonPropertyName("event_type")] uint EventType,

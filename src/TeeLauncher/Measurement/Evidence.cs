@@ -50,7 +50,7 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
     }
 
     /// <summary>
-    /// Reads the formats of SPEC 5.4, recognised by content: JSON lines (the launcher's log, or dstack's
+    /// Reads the formats of docs/spec.md §5.4, recognised by content: JSON lines (the launcher's log, or dstack's
     /// runtime_events.log with base64 payloads), a JSON array of entries, a tcb_info document (<c>event_log</c>
     /// array and <c>rtmr3</c>) and a GetQuote response (<c>event_log</c> as a JSON string and <c>quote</c> as hex).
     /// Entries follow dstack's <c>TdxEvent</c> and <c>RuntimeEvent</c> (project Dstack-TEE/dstack,

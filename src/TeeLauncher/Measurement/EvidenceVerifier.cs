@@ -38,7 +38,7 @@ public sealed record VerifyReport(
 }
 
 /// <summary>
-/// Replays an event log (SPEC 5.4): every runtime event digest recomputed from name and payload, the register
+/// Replays an event log (docs/spec.md §5.4): every runtime event digest recomputed from name and payload, the register
 /// rebuilt from zero or a base, exactly one image event, and the optional approved list and compose file.
 /// </summary>
 public static class EvidenceVerifier

@@ -1,6 +1,6 @@
 namespace TeeLauncher.Measurement;
 
-/// <summary>Extends the attestation register of one platform (SPEC 5.2).</summary>
+/// <summary>Extends the attestation register of one platform (docs/spec.md §5.2).</summary>
 public interface IMeasurementBackend
 {
     /// <summary>The config name: dstack, tdx-sysfs, tpm or none.</summary>
@@ -9,7 +9,7 @@ public interface IMeasurementBackend
     /// <summary>The register index recorded in the event log's <c>imr</c> field.</summary>
     int RegisterIndex { get; }
 
-    /// <summary>The digest version (SPEC 5.1) of the events this backend extends; known once <see cref="EnsureAvailableAsync"/> ran.</summary>
+    /// <summary>The digest version (docs/spec.md §5.1) of the events this backend extends; known once <see cref="EnsureAvailableAsync"/> ran.</summary>
     int EventVersion { get; }
 
     /// <summary>Fails fast (before any pull) when the device or socket is not there.</summary>

@@ -12,7 +12,7 @@ namespace TeeLauncher.Measurement;
 public sealed record MeasuredEvent(RuntimeEvent Event, string DigestHex, bool ExtendedNow);
 
 /// <summary>
-/// Measures once per boot and fails closed (SPEC 5.3): the backend is checked before the pull, each event
+/// Measures once per boot and fails closed (docs/spec.md §5.3): the backend is checked before the pull, each event
 /// is logged and flushed before it is extended, and the boot record says what this boot already extended.
 /// </summary>
 public sealed class Measurer

@@ -7,7 +7,7 @@ using TeeLauncher.Values;
 namespace TeeLauncher.Measurement;
 
 /// <summary>
-/// A dstack runtime event in one of dstack's two digest versions (SPEC 5.1): its digest is what extends the register.
+/// A dstack runtime event in one of dstack's two digest versions (docs/spec.md §5.1): its digest is what extends the register.
 /// Both follow dstack's <c>RuntimeEvent::preimage</c> (project Dstack-TEE/dstack, dstack/cc-eventlog/src/runtime_events.rs).
 /// </summary>
 public sealed record RuntimeEvent(string Name, byte[] Payload, int Version = 1)

@@ -4,7 +4,7 @@ using TeeLauncher.State;
 namespace TeeLauncher.Registries;
 
 /// <summary>
-/// A private docker config directory for one pull (SPEC 6.3): <c>&lt;state_dir&gt;/docker-config-&lt;random&gt;</c>, mode 0700,
+/// A private docker config directory for one pull (docs/spec.md §6.3): <c>&lt;state_dir&gt;/docker-config-&lt;random&gt;</c>, mode 0700,
 /// whose <c>config.json</c> (mode 0600) holds only the <c>auths</c> entry the pull needs. Disposing deletes it.
 /// </summary>
 public sealed class DockerConfigDirectory : IAsyncDisposable

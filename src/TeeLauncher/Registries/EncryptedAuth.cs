@@ -6,7 +6,7 @@ using TeeLauncher.Values;
 namespace TeeLauncher.Registries;
 
 /// <summary>
-/// Registry credentials as an operator puts them in <c>encrypted_auth</c> (SPEC 6.3): hex (optional <c>0x</c>) of an
+/// Registry credentials as an operator puts them in <c>encrypted_auth</c> (docs/spec.md §6.3): hex (optional <c>0x</c>) of an
 /// <see cref="Ecies"/> message whose plaintext is JSON <c>{"username","password"}</c> or <c>{"auth"}</c>.
 /// </summary>
 public static class EncryptedAuth

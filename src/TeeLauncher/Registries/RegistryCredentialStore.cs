@@ -4,7 +4,7 @@ using TeeLauncher.Errors;
 namespace TeeLauncher.Registries;
 
 /// <summary>
-/// The credentials configured per registry host (SPEC 6.3): <c>encrypted_auth</c>, else <c>username</c> and
+/// The credentials configured per registry host (docs/spec.md §6.3): <c>encrypted_auth</c>, else <c>username</c> and
 /// <c>password_file</c>. A host without either uses docker's own config of the environment, or none.
 /// </summary>
 public sealed class RegistryCredentialStore

@@ -3,7 +3,7 @@ using TeeLauncher.Files;
 
 namespace TeeLauncher.Registries;
 
-/// <summary>Reads a password or key file; on platform "tee" one that group or others can read is refused (SPEC 3).</summary>
+/// <summary>Reads a password or key file; on platform "tee" one that group or others can read is refused (docs/spec.md §3).</summary>
 public static class SecretFile
 {
     private const int MaxBytes = 64 * 1024;

@@ -5,7 +5,7 @@ using TeeLauncher.Values;
 
 namespace TeeLauncher.Selection;
 
-/// <summary>The NEAR MPC approved-hashes file: <c>{"approved_hashes": ["sha256:...", ...]}</c>, newest first (SPEC 4).</summary>
+/// <summary>The NEAR MPC approved-hashes file: <c>{"approved_hashes": ["sha256:...", ...]}</c>, newest first (docs/spec.md §4).</summary>
 public sealed class ApprovedHashes
 {
     public const int MaxBytes = 1 << 20;

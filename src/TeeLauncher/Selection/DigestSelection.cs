@@ -1,7 +1,7 @@
 using TeeLauncher.Values;
 namespace TeeLauncher.Selection;
 
-/// <summary>Which row of SPEC 4's table chose the digest.</summary>
+/// <summary>Which row of docs/spec.md §4's table chose the digest.</summary>
 public enum SelectionRule
 {
     /// <summary>No approved-hashes file is configured and an override is set.</summary>

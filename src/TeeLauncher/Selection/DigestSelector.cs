@@ -5,7 +5,7 @@ using TeeLauncher.Values;
 
 namespace TeeLauncher.Selection;
 
-/// <summary>Chooses exactly one digest: override, else newest approved, else default (SPEC 4).</summary>
+/// <summary>Chooses exactly one digest: override, else newest approved, else default (docs/spec.md §4).</summary>
 public static class DigestSelector
 {
     public static DigestSelection Select(ImageSettings image, ConfigLocations locations)

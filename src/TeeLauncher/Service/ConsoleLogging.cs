@@ -29,7 +29,7 @@ public static class ConsoleLogging
             .CreateLogger();
     }
 
-    /// <summary>Values carry docker's, compose's and registries' words: their control characters are escaped (SPEC 10).</summary>
+    /// <summary>Values carry docker's, compose's and registries' words: their control characters are escaped (docs/spec.md §10).</summary>
     private sealed class EscapingEnricher : ILogEventEnricher
     {
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)

@@ -6,7 +6,7 @@ namespace TeeLauncher.State;
 
 /// <summary>
 /// The per-boot state directory (tmpfs): lock, rendered compose file, status and boot records, pull credentials.
-/// It is the launcher's own (SPEC 10): created 0700 when missing, refused when another user owns it or group or
+/// It is the launcher's own (docs/spec.md §10): created 0700 when missing, refused when another user owns it or group or
 /// others can write it, and every file in it is created new and renamed into place, so nothing planted in it is followed.
 /// </summary>
 public sealed class StateDirectory(string path)

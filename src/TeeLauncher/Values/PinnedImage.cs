@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace TeeLauncher.Values;
 
-/// <summary>An image of the stack: a repository and the manifest digest it is pinned to (SPEC 6.1).</summary>
+/// <summary>An image of the stack: a repository and the manifest digest it is pinned to (docs/spec.md §6.1).</summary>
 public sealed record PinnedImage(ImageReference Repository, ImageDigest Digest)
 {
     /// <summary><c>host/path@sha256:hex</c>, the form the launcher pulls and compose is given.</summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace TeeLauncher.Values;
 
 /// <summary>
-/// The one output sanitiser (SPEC 10): text from docker, compose, registries and input files reaches the console,
+/// The one output sanitiser (docs/spec.md §10): text from docker, compose, registries and input files reaches the console,
 /// the journal and <c>status</c> with control characters (and the invisible ones that reorder or split a line) escaped,
 /// so it can neither forge a log line nor drive the terminal.
 /// </summary>

@@ -7,7 +7,7 @@ using TeeLauncher.IntegrationTests.Support;
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
 /// <summary>
-/// Issue 13, SPEC 10, against the real dockerd, registry and compose: each class of hostile input or fault is refused
+/// Issue 13, docs/spec.md §10, against the real dockerd, registry and compose: each class of hostile input or fault is refused
 /// with its exit code and one line, before the pull, and nothing is pulled, measured, started or left behind.
 /// </summary>
 public sealed class HostileInputTests

@@ -2,7 +2,7 @@ using TeeLauncher.IntegrationTests.Support;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
-/// <summary>Issue 3, scenario 7, and SPEC 8: systemd notifications, supervision and SIGTERM.</summary>
+/// <summary>Issue 3, scenario 7, and docs/spec.md §8: systemd notifications, supervision and SIGTERM.</summary>
 public sealed class ServiceTests
 {
     [Fact]

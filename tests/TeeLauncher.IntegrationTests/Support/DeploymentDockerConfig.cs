@@ -4,7 +4,7 @@ public static class DeploymentDockerConfig
 {
     /// <summary>
     /// Runs one launcher command with <c>DOCKER_CONFIG</c> set to an empty folder of the deployment, so docker's own
-    /// configuration of the environment (SPEC 6.3, the third source of credentials) holds nothing: a host without
+    /// configuration of the environment (docs/spec.md §6.3, the third source of credentials) holds nothing: a host without
     /// launcher credentials is pulled from anonymously, whatever the machine's <c>~/.docker</c> holds.
     /// </summary>
     public static Task<ToolResult> RunWithoutDockerConfigAsync(this Deployment deployment, params string[] arguments)

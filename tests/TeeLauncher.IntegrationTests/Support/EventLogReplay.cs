@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace TeeLauncher.IntegrationTests.Support;
 
 /// <summary>
-/// The test's own replay of a launcher event log (SPEC 5.1 and 5.2), written from the spec rather than
+/// The test's own replay of a launcher event log (docs/spec.md §5.1 and 5.2), written from the spec rather than
 /// from the launcher's code so that the two can disagree.
 /// </summary>
 public static class EventLogReplay

@@ -5,7 +5,7 @@ using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Files;
 
-/// <summary>SPEC 10: a path read as a file must be a regular file, found without blocking; limits count the bytes read.</summary>
+/// <summary>docs/spec.md §10: a path read as a file must be a regular file, found without blocking; limits count the bytes read.</summary>
 public sealed class InputFileTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

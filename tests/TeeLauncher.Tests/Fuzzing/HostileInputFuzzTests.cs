@@ -7,7 +7,7 @@ using TeeLauncher.Tests.Support;
 namespace TeeLauncher.Tests.Fuzzing;
 
 /// <summary>
-/// SPEC 10: thousands of seeded mutations of each hostile input, through the public commands (validate, plan, verify),
+/// docs/spec.md §10: thousands of seeded mutations of each hostile input, through the public commands (validate, plan, verify),
 /// end with a documented exit code, one-line errors without stack traces, within a per-case timeout, and change nothing.
 /// </summary>
 public sealed class HostileInputFuzzTests(ITestOutputHelper output)

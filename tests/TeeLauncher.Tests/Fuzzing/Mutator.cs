@@ -3,7 +3,7 @@ using System.Text;
 namespace TeeLauncher.Tests.Fuzzing;
 
 /// <summary>
-/// The one mutator of the hostile-input fuzzers (SPEC 10): seeded, so a failing case can be replayed. Each case applies
+/// The one mutator of the hostile-input fuzzers (docs/spec.md §10): seeded, so a failing case can be replayed. Each case applies
 /// one to three edits: bit flips, truncation, duplication, splices of the format's tokens, invalid UTF-8, huge numbers
 /// and deep nesting.
 /// </summary>

@@ -7,7 +7,7 @@ using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Measurement;
 
-/// <summary>The once-per-boot and fail-closed rules of SPEC 5.3, on a backend that records what it was asked.</summary>
+/// <summary>The once-per-boot and fail-closed rules of docs/spec.md §5.3, on a backend that records what it was asked.</summary>
 public sealed class MeasurerTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

@@ -6,7 +6,7 @@ using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Selection;
 
-/// <summary>Every row of SPEC section 4's selection table.</summary>
+/// <summary>Every row of docs/spec.md §4's selection table.</summary>
 public sealed class DigestSelectorTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

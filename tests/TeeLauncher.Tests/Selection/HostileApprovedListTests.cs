@@ -5,7 +5,7 @@ using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Selection;
 
-/// <summary>SPEC 10: the approved list is written by the workload; anything but a well-formed list refuses the choice (exit 4).</summary>
+/// <summary>docs/spec.md §10: the approved list is written by the workload; anything but a well-formed list refuses the choice (exit 4).</summary>
 public sealed class HostileApprovedListTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

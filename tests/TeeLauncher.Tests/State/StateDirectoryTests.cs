@@ -4,7 +4,7 @@ using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.State;
 
-/// <summary>SPEC 10: the state directory is the launcher's own, and nothing planted in it is followed.</summary>
+/// <summary>docs/spec.md §10: the state directory is the launcher's own, and nothing planted in it is followed.</summary>
 public sealed class StateDirectoryTests : IDisposable
 {
     private const UnixFileMode Rwx = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

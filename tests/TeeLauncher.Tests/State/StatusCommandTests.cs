@@ -3,7 +3,7 @@ using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.State;
 
-/// <summary>SPEC 10: <c>status</c> never mistakes a damaged record for an empty boot, and prints recorded text escaped.</summary>
+/// <summary>docs/spec.md §10: <c>status</c> never mistakes a damaged record for an empty boot, and prints recorded text escaped.</summary>
 public sealed class StatusCommandTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
