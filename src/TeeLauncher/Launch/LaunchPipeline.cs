@@ -88,7 +88,10 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
         {
             foreach (var skipped in result.SkippedSources)
                 _log.LogWarning("{Skipped}", skipped);
-            _log.LogInformation("Image {Image} served by {Source}", result.Image, result.Source.Label);
+            if (result.Pulled)
+                _log.LogInformation("Image {Image} served by {Source}", result.Image, result.Source.Label);
+            else
+                _log.LogInformation("Image {Image} already present, not pulled", result.Image);
         }
         return pulled;
     }

@@ -62,7 +62,7 @@ public sealed record LaunchStatus
         Config = SafeText.Escape(Config), LauncherVersion = SafeText.Escape(LauncherVersion),
         Digest = Escape(Digest), Rule = Escape(Rule), Reason = Escape(Reason), Image = Escape(Image), PulledFrom = Escape(PulledFrom),
         SkippedSources = [.. SkippedSources.Select(SafeText.Escape)], MeasurementBackend = Escape(MeasurementBackend),
-        Images = [.. Images.Select(i => i with { Reference = SafeText.Escape(i.Reference ?? ""), Digest = SafeText.Escape(i.Digest ?? ""), Source = SafeText.Escape(i.Source ?? "") })],
+        Images = [.. Images.Select(i => i with { Reference = SafeText.Escape(i.Reference), Digest = SafeText.Escape(i.Digest), Source = SafeText.Escape(i.Source) })],
         Events = [.. Events.Select(e => new StatusEvent(SafeText.Escape(e.Name), SafeText.Escape(e.Payload), SafeText.Escape(e.Digest), e.ExtendedNow))],
         ComposeFile = Escape(ComposeFile), ComposeSha256 = Escape(ComposeSha256), Project = Escape(Project), Error = Escape(Error),
     };

@@ -9,10 +9,11 @@ namespace TeeLauncher.Values;
 /// </summary>
 public static class SafeText
 {
-    public static string Escape(string text)
+    /// <summary>The text with control and direction characters escaped; null (a field missing from a hand-edited file) is empty.</summary>
+    public static string Escape(string? text)
     {
-        if (!text.Any(IsUnsafe))
-            return text;
+        if (text is null || !text.Any(IsUnsafe))
+            return text ?? "";
         var escaped = new StringBuilder(text.Length + 16);
         foreach (var c in text)
         {
