@@ -48,6 +48,8 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
         string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput, CancellationToken cancellationToken) =>
         RunAsync(executable, arguments, cancellationToken, workingDirectory, standardInput: standardInput);
 
+    private const int StreamedLinesKept = 64;
+
     /// <summary>Runs <paramref name="executable"/> to completion; a non-zero exit is a result, not an exception.</summary>
     public static async Task<DockerOutput> RunAsync(
         string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null,
@@ -57,12 +59,20 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
         var clock = Stopwatch.StartNew();
         var standardOutput = new StringBuilder();
         var standardError = new StringBuilder();
+        // A streamed command may run for the life of the service (docker events): only its last lines are kept.
+        var streamedTail = new Queue<string>();
         var command = CliWrap.Cli.Wrap(executable)
             .WithArguments(arguments)
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(onOutputLine is null
                 ? PipeTarget.ToStringBuilder(standardOutput)
-                : PipeTarget.Merge(PipeTarget.ToStringBuilder(standardOutput), PipeTarget.ToDelegate(onOutputLine)))
+                : PipeTarget.ToDelegate(line =>
+                {
+                    onOutputLine(line);
+                    streamedTail.Enqueue(line);
+                    if (streamedTail.Count > StreamedLinesKept)
+                        streamedTail.Dequeue();
+                }))
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(standardError))
             .WithStandardInputPipe(standardInput ?? PipeSource.Null);
         if (workingDirectory is not null)
@@ -70,7 +80,8 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
         try
         {
             var result = await command.ExecuteAsync(cancellationToken);
-            return new DockerOutput(result.ExitCode, standardOutput.ToString(), standardError.ToString(), clock.Elapsed);
+            var output = onOutputLine is null ? standardOutput.ToString() : string.Join('\n', streamedTail);
+            return new DockerOutput(result.ExitCode, output, standardError.ToString(), clock.Elapsed);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
