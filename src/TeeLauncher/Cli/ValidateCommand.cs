@@ -50,7 +50,7 @@ public sealed class ValidateCommand : Command
         {
             foreach (var message in messages)
                 await console.Error.WriteLineAsync(SafeText.Escape(message));
-            await console.Error.WriteLineAsync($"{path}: {messages.Count} problem{(messages.Count == 1 ? "" : "s")}");
+            await console.Error.WriteLineAsync($"{(path.Length == 0 ? "config" : SafeText.Escape(path))}: {messages.Count} problem{(messages.Count == 1 ? "" : "s")}");
         }
         return code;
     }
