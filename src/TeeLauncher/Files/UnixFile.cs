@@ -28,6 +28,9 @@ internal static partial class UnixFile
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
     private const int OpenReadOnlyNonBlocking = 0x800 | 0x80000;
+    private const int OpenWriteOnlyCreate = 0x1 | 0x40 | 0x80000;
+    private const int LockExclusiveNonBlocking = 2 | 4;
+    private const int WouldBlock = 11;
 
     /// <summary>The status of <paramref name="path"/> (of the link itself when <paramref name="followLinks"/> is false), or null when nothing is there.</summary>
     public static FileStatus? Status(string path, bool followLinks = true)
@@ -57,6 +60,26 @@ internal static partial class UnixFile
             throw Failure(errno);
         }
         return (handle, buffer.ToStatus());
+    }
+
+    /// <summary>
+    /// Opens a lock file for writing, created 0600 when missing, with open(2) itself: .NET's own open takes a shared flock,
+    /// which fails while another process holds the exclusive one. The error is errno's message.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenLockFile(string path)
+    {
+        RequireNoNul(path);
+        var fd = open(path, OpenWriteOnlyCreate, 0b110_000_000);
+        return fd < 0 ? throw Failure(Marshal.GetLastPInvokeError()) : new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>An exclusive flock without waiting: false while another process holds it.</summary>
+    public static bool TryLockExclusive(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        if (flock(handle.DangerousGetHandle(), LockExclusiveNonBlocking) == 0)
+            return true;
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == WouldBlock ? false : throw Failure(errno);
     }
 
     /// <summary>C would read such a path only up to the NUL: another file than the one named.</summary>
@@ -104,6 +127,12 @@ internal static partial class UnixFile
 
     [LibraryImport(LibC, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
+
+    [LibraryImport(LibC, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags, int mode);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    private static partial int flock(nint fd, int operation);
 
     [LibraryImport(LibC)]
     private static partial uint geteuid();

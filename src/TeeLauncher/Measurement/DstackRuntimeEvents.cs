@@ -1,8 +1,8 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.Measurement;
 
@@ -15,12 +15,6 @@ namespace TeeLauncher.Measurement;
 /// </summary>
 public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr)
 {
-    private const int OpenWriteOnly = 0x1;
-    private const int OpenCreate = 0x40;
-    private const int OpenCloseOnExec = 0x80000;
-    private const int LockExclusive = 2;
-    private const int LockNonBlocking = 4;
-    private const int WouldBlock = 11;
     private static readonly TimeSpan LockPoll = TimeSpan.FromMilliseconds(20);
 
     public string Directory { get; } = directory;
@@ -88,31 +82,40 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr)
         };
     }
 
-    /// <summary>
-    /// Opened with open(2) itself: .NET would flock the file on opening (shared, and failing while dstack holds it
-    /// exclusively), and the only lock wanted here is the exclusive one, waited for.
-    /// </summary>
+    /// <summary>The exclusive lock dstack's services take, waited for as they do, but stoppable by a signal.</summary>
     private async Task<SafeFileHandle> LockAsync(CancellationToken cancellationToken)
     {
-        var descriptor = OpenFile(LockFile, OpenWriteOnly | OpenCreate | OpenCloseOnExec, 0b110_000_000);
-        if (descriptor < 0)
-            throw new MeasurementException($"dstack's runtime event lock {LockFile} cannot be opened: errno {Marshal.GetLastPInvokeError()}");
-        var handle = new SafeFileHandle(descriptor, ownsHandle: true);
+        SafeFileHandle handle;
         try
         {
-            while (Flock(descriptor, LockExclusive | LockNonBlocking) != 0)
-            {
-                var error = Marshal.GetLastPInvokeError();
-                if (error != WouldBlock)
-                    throw new MeasurementException($"dstack's runtime event lock {LockFile} cannot be taken: errno {error}");
+            handle = UnixFile.OpenLockFile(LockFile);
+        }
+        catch (IOException e)
+        {
+            throw new MeasurementException($"dstack's runtime event lock {LockFile} cannot be opened: {e.Message}");
+        }
+        try
+        {
+            while (!TryLock(handle))
                 await Task.Delay(LockPoll, cancellationToken);
-            }
             return handle;
         }
         catch
         {
             handle.Dispose();
             throw;
+        }
+    }
+
+    private bool TryLock(SafeFileHandle handle)
+    {
+        try
+        {
+            return UnixFile.TryLockExclusive(handle);
+        }
+        catch (IOException e)
+        {
+            throw new MeasurementException($"dstack's runtime event lock {LockFile} cannot be taken: {e.Message}");
         }
     }
 
@@ -146,10 +149,4 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr)
             throw new MeasurementException($"dstack's runtime event log {path} is not writable: {e.Message} (measurement.dstack_event_dir)");
         }
     }
-
-    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static extern int Flock(nint fd, int operation);
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int OpenFile([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 }

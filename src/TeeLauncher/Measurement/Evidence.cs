@@ -109,15 +109,8 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
 
         public void RequireUtf8()
         {
-            var span = bytes.Span;
-            if (System.Text.Unicode.Utf8.IsValid(span))
-                return;
-            for (var offset = 0; offset < span.Length;)
-            {
-                if (System.Text.Rune.DecodeFromUtf8(span[offset..], out _, out var consumed) != System.Buffers.OperationStatus.Done)
-                    throw Problem(offset, $"invalid UTF-8 (byte 0x{span[offset]:x2}): evidence is JSON text");
-                offset += consumed;
-            }
+            if (Utf8Text.FirstInvalidOffset(bytes.Span) is { } offset)
+                throw Problem(offset, $"invalid UTF-8 (byte 0x{bytes.Span[offset]:x2}): evidence is JSON text");
         }
 
         public int FirstNonBlank()

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Xunit.Abstractions;
 using TeeLauncher.Measurement;
+using TeeLauncher.Testing;
 using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Fuzzing;

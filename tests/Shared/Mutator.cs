@@ -1,10 +1,10 @@
 using System.Text;
 
-namespace TeeLauncher.Tests.Fuzzing;
+namespace TeeLauncher.Testing;
 
 /// <summary>
-/// The one mutator of the hostile-input fuzzers (docs/spec.md §10): seeded, so a failing case can be replayed. Each case applies
-/// one to three edits: bit flips, truncation, duplication, splices of the format's tokens, invalid UTF-8, huge numbers
+/// The one mutator of the fuzzers (the TOML reader's, and the hostile-input ones of docs/spec.md §10): seeded, so a
+/// failing case can be replayed. Each case applies one to three edits: bit flips, truncation, duplication, splices of the format's tokens, invalid UTF-8, huge numbers
 /// and deep nesting.
 /// </summary>
 public sealed class Mutator(int seed, IReadOnlyList<string> tokens)
