@@ -118,6 +118,22 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
             .ToList();
     }
 
+    /// <summary>docker's own state of <paramref name="ids"/>; a container removed since it was listed is left out.</summary>
+    public async Task<IReadOnlyList<ContainerDetails>> InspectAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0)
+            return [];
+        var output = await docker.RunAsync(["inspect", "--format", ContainerDetails.InspectFormat, .. ids], cancellationToken);
+        var details = output.StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(ContainerDetails.Parse)
+            .OfType<ContainerDetails>()
+            .ToList();
+        if (!output.Succeeded && details.Count == 0)
+            throw Failure($"cannot inspect the containers of project '{Project}'", output);
+        return details;
+    }
+
     private string StopTimeoutSeconds =>
         ((int)Math.Ceiling(settings.StopTimeout.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 

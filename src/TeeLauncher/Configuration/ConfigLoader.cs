@@ -79,7 +79,7 @@ public static partial class ConfigLoader
     internal static readonly IReadOnlyDictionary<string, string[]> Schema = new Dictionary<string, string[]>
     {
         ["launcher"] = ["platform", "state_dir", "credentials_key_file"],
-        ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file"],
+        ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file", "on_unapproved", "approval_check_interval"],
         ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency"],
         ["registry"] = ["host", "mirrors", "username", "password_file", "encrypted_auth"],
         ["measurement"] = ["backend", "event_name", "compose_event", "event_version", "event_log", "dstack_socket", "dstack_event_dir", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
@@ -99,12 +99,21 @@ public static partial class ConfigLoader
         else if (reference is not null)
             CheckReference(section, reference);
 
+        var interval = section.Duration("approval_check_interval", ImageSettings.DefaultApprovalCheckInterval);
+        if (interval < MinApprovalCheckInterval)
+            section.Problem("approval_check_interval", $"image.approval_check_interval must be at least {Durations.Format(MinApprovalCheckInterval)}");
         return new ImageSettings(
             reference ?? "",
             Digest(section, "default_digest"),
             Digest(section, "override_digest"),
-            section.Path("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null);
+            section.Path("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null)
+        {
+            OnUnapproved = section.Choice("on_unapproved", UnapprovedPolicy.Stop, ConfigSpellings.UnapprovedPolicies),
+            ApprovalCheckInterval = interval,
+        };
     }
+
+    private static readonly TimeSpan MinApprovalCheckInterval = TimeSpan.FromSeconds(1);
 
     private static void CheckReference(TableReader section, string reference)
     {

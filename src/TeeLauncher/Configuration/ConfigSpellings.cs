@@ -13,6 +13,11 @@ public static class ConfigSpellings
         ["always"] = PullPolicy.Always, ["missing"] = PullPolicy.Missing, ["never"] = PullPolicy.Never,
     };
 
+    public static readonly IReadOnlyDictionary<string, UnapprovedPolicy> UnapprovedPolicies = new Dictionary<string, UnapprovedPolicy>
+    {
+        ["stop"] = UnapprovedPolicy.Stop, ["report"] = UnapprovedPolicy.Report,
+    };
+
     public static readonly IReadOnlyDictionary<string, MeasurementBackendKind> Backends = new Dictionary<string, MeasurementBackendKind>
     {
         ["dstack"] = MeasurementBackendKind.Dstack, ["tdx-sysfs"] = MeasurementBackendKind.TdxSysfs,

@@ -27,7 +27,18 @@ public sealed record ImageSettings(
     string Reference,
     ImageDigest? DefaultDigest,
     ImageDigest? OverrideDigest,
-    string? ApprovedHashesFile);
+    string? ApprovedHashesFile)
+{
+    public static readonly TimeSpan DefaultApprovalCheckInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>What a supervising launcher does when the running digest leaves the approved list (docs/spec.md §4.1).</summary>
+    public UnapprovedPolicy OnUnapproved { get; init; } = UnapprovedPolicy.Stop;
+
+    /// <summary>How often the approved list is re-read while the stack runs, besides whenever it changes.</summary>
+    public TimeSpan ApprovalCheckInterval { get; init; } = DefaultApprovalCheckInterval;
+}
+
+public enum UnapprovedPolicy { Stop, Report }
 
 public enum PullPolicy { Always, Missing, Never }
 

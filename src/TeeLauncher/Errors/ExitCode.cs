@@ -13,5 +13,6 @@ public enum ExitCode
     MeasurementFailed = 7,
     ComposeFailed = 8,
     AlreadyMeasuredOther = 9,
+    ImageUnapproved = 10,
     Internal = 70,
 }

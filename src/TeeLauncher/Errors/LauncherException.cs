@@ -22,6 +22,9 @@ public sealed class ComposeException(string message) : LauncherException(ExitCod
 
 public sealed class AlreadyMeasuredException(string message) : LauncherException(ExitCode.AlreadyMeasuredOther, message);
 
+/// <summary>The running digest left the approved list and the policy is "stop" (docs/spec.md §4.1): the stack was taken down.</summary>
+public sealed class ImageUnapprovedException(string message) : LauncherException(ExitCode.ImageUnapproved, message);
+
 /// <summary>The state directory is not the launcher's own or cannot be written (docs/spec.md §10); its setting is config (exit 3).</summary>
 public sealed class StateDirectoryException(string message) : LauncherException(ExitCode.ConfigInvalid, message);
 

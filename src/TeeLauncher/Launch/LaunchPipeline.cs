@@ -10,8 +10,8 @@ using TeeLauncher.State;
 
 namespace TeeLauncher.Launch;
 
-/// <summary>A running stack this process launched, with the state lock it holds.</summary>
-public sealed record LaunchedStack(ComposeRunner Compose, string RenderedFile, bool Supervise, IDisposable StateLock);
+/// <summary>A running stack this process launched, with the state lock it holds and, with an approved list, its guard.</summary>
+public sealed record LaunchedStack(ComposeRunner Compose, string RenderedFile, bool Supervise, IDisposable StateLock, ApprovalGuard? Approval);
 
 /// <summary>The boot, top to bottom: load, select, quiesce while pulling, measure, compose (the caller notifies).</summary>
 public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier, ILoggerFactory loggers)
@@ -59,7 +59,10 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
 
             await compose.UpElseDownAsync(up, rendered, state.RenderedComposeFile, Status.StoppingStack, cancellationToken);
             Status.Running(pulled[0].Image);
-            return new LaunchedStack(compose, state.RenderedComposeFile, config.Compose.Supervise, stateLock);
+            var approval = launch.Selection.ApprovedHashesFile is { } approvedList
+                ? new ApprovalGuard(config.Image, approvedList, launch.Selection.Digest, Status, loggers.CreateLogger("approval"))
+                : null;
+            return new LaunchedStack(compose, state.RenderedComposeFile, config.Compose.Supervise, stateLock, approval);
         }
         catch (Exception e)
         {

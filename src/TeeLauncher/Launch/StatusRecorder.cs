@@ -1,9 +1,12 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using TeeLauncher.Compose;
+using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
+using TeeLauncher.Selection;
 using TeeLauncher.State;
 using TeeLauncher.Values;
 
@@ -22,6 +25,8 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
         Phase = LaunchPhase.Starting, Config = configPath, LauncherVersion = LauncherVersion.Text, UpdatedAt = default,
     };
     private string? _statusFile;
+    private string? _running;
+    private string? _lastLine;
 
     public void LoadingConfiguration() => Notify("loading configuration");
 
@@ -60,7 +65,56 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
 
     public void StoppingStack() => Notify("stopping the stack");
 
-    public void Running(PinnedImage image) => Record($"running {image}", s => s with { Phase = LaunchPhase.Running });
+    public void Running(PinnedImage image)
+    {
+        _running = $"running {image}";
+        Record(RunningLine(), s => s with { Phase = LaunchPhase.Running });
+    }
+
+    /// <summary>What docker says of each service's restarts since the launch; <c>STATUS=</c> says when one is restarting.</summary>
+    public void Restarts(IReadOnlyList<ServiceRestarts> services)
+    {
+        _status = _status with { Services = [.. services.Select(s => new StatusService(s.Service, s.Restarts, s.LastExitCode, s.LastExitAt, s.Restarting))] };
+        Record(RunningLine(), s => s);
+    }
+
+    /// <summary>The running digest's approval as just checked; <paramref name="since"/> is when it came to this state.</summary>
+    public void Approval(ApprovalVerdict verdict, UnapprovedPolicy policy, DateTimeOffset since)
+    {
+        _status = _status with
+        {
+            Approval = new StatusApproval(
+                verdict.State.Spelling(), ConfigSpellings.Of(ConfigSpellings.UnapprovedPolicies, policy), verdict.Detail, since, _time.GetUtcNow(),
+                verdict.Position, verdict.Newer?.ToString()),
+        };
+        Record(RunningLine(), s => s);
+    }
+
+    /// <summary>The line <c>systemctl status</c> shows while the stack runs: restarts first, then the image and its approval.</summary>
+    private string RunningLine()
+    {
+        var parts = new List<string>();
+        var restarting = _status.Services.Where(s => s.Restarting).ToList();
+        if (restarting.Count > 0)
+            parts.Add($"restarting {string.Join(", ", restarting.Select(Restarted))}");
+        parts.Add(_running ?? "starting the stack");
+        parts.AddRange(_status.Services.Where(s => !s.Restarting && s.Restarts > 0).Select(Restarted));
+        if (_status.Approval is { } approval && ApprovalNote(approval) is { } note)
+            parts.Add(note);
+        return SafeText.Escape(string.Join("; ", parts));
+    }
+
+    private static string? ApprovalNote(StatusApproval approval) => approval.State switch
+    {
+        "unapproved" => $"the image is no longer approved since {approval.Since:u} (on_unapproved = {approval.Policy})",
+        "unreadable" => $"the approved list cannot be read since {approval.Since:u}: approval unknown",
+        _ when approval.NewerDigest is not null => "a newer image is approved; it runs after the next boot",
+        _ => null,
+    };
+
+    private static string Restarted(StatusService service) =>
+        $"{service.Name} ({service.Restarts} restart{(service.Restarts == 1 ? "" : "s")} since launch" +
+        (service.LastExitCode is { } code ? $", last exit {code} at {service.LastExitAt:u})" : ")");
 
     public void Stopped() => Record("stopped", s => s with { Phase = LaunchPhase.Stopped });
 
@@ -77,7 +131,14 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
         }
     }
 
-    private void Notify(string line) => notifier.Notify(new ServiceState($"STATUS={line}"));
+    /// <summary>Tells systemd the line unless it is the one it was told last (a periodic check changes nothing).</summary>
+    private void Notify(string line)
+    {
+        if (line == _lastLine)
+            return;
+        _lastLine = line;
+        notifier.Notify(new ServiceState($"STATUS={line}"));
+    }
 
     private void Record(string line, Func<LaunchStatus, LaunchStatus> change)
     {

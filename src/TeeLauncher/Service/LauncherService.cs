@@ -65,12 +65,19 @@ public sealed class LauncherService(
         }
     }
 
+    /// <summary>
+    /// Watches the stack and, with an approved list, the running digest's approval, until one of them ends it: a stack
+    /// that failed is left as it is (exit 8); an image no longer approved under "stop" is taken down (exit 10).
+    /// </summary>
     private async Task SuperviseAsync(LaunchedStack stack)
     {
         await Task.Yield();
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        var supervisor = new StackSupervisor(new DockerCli(), stack.Compose, logger, restarts: pipeline.Status.Restarts);
+        Task[] watches = [supervisor.WatchAsync(watching.Token), .. stack.Approval is { } approval ? [approval.WatchAsync(watching.Token)] : Array.Empty<Task>()];
         try
         {
-            await new StackSupervisor(new DockerCli(), stack.Compose, logger).WatchAsync(_stopping.Token);
+            await await Task.WhenAny(watches);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -80,8 +87,13 @@ public sealed class LauncherService(
             logger.LogError("{Failure}", e.Message);
             pipeline.Status.Failed(e);
             outcome.Fail(e is LauncherException ? e : new ComposeException($"supervision failed: {e.Message}"));
-            _leaveStackRunning = true;
+            _leaveStackRunning = e is not ImageUnapprovedException;
             lifetime.StopApplication();
+        }
+        finally
+        {
+            await watching.CancelAsync();
+            await Task.WhenAll(watches).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 }

@@ -28,6 +28,8 @@ public sealed record LaunchStatus
     public string? ComposeSha256 { get; init; }
     public string? Project { get; init; }
     public string? Error { get; init; }
+    public IReadOnlyList<StatusService> Services { get; init; } = [];
+    public StatusApproval? Approval { get; init; }
 
     private const int MaxBytes = 1 << 20;
 
@@ -46,6 +48,7 @@ public sealed record LaunchStatus
                 SkippedSources = [.. (status.SkippedSources ?? []).Where(s => s is not null)],
                 Images = [.. (status.Images ?? []).Where(i => i is not null)],
                 Events = [.. (status.Events ?? []).Where(e => e is not null)],
+                Services = [.. (status.Services ?? []).Where(s => s is not null)],
             };
         }
         catch (Exception e) when (e is JsonException or InputFileException)
@@ -65,6 +68,12 @@ public sealed record LaunchStatus
         Images = [.. Images.Select(i => i with { Reference = SafeText.Escape(i.Reference), Digest = SafeText.Escape(i.Digest), Source = SafeText.Escape(i.Source) })],
         Events = [.. Events.Select(e => new StatusEvent(SafeText.Escape(e.Name), SafeText.Escape(e.Payload), SafeText.Escape(e.Digest), e.ExtendedNow))],
         ComposeFile = Escape(ComposeFile), ComposeSha256 = Escape(ComposeSha256), Project = Escape(Project), Error = Escape(Error),
+        Services = [.. Services.Select(s => s with { Name = SafeText.Escape(s.Name) })],
+        Approval = Approval is null ? null : Approval with
+        {
+            State = SafeText.Escape(Approval.State), Policy = SafeText.Escape(Approval.Policy), Detail = SafeText.Escape(Approval.Detail),
+            NewerDigest = Escape(Approval.NewerDigest),
+        },
     };
 
     private static string? Escape(string? text) => text is null ? null : SafeText.Escape(text);
@@ -77,6 +86,16 @@ public sealed record LaunchStatus
 public sealed record StatusImage(string Reference, string Digest, string Source, bool Pulled);
 
 public sealed record StatusEvent(string Name, string Payload, string Digest, bool ExtendedNow);
+
+/// <summary>A service of the stack since the launch, from docker's own counters (docs/spec.md §8).</summary>
+public sealed record StatusService(string Name, int Restarts, int? LastExitCode, DateTimeOffset? LastExitAt, bool Restarting);
+
+/// <summary>
+/// The running digest's approval as last checked (docs/spec.md §4.1): state "approved", "unapproved" or "unreadable",
+/// since when it holds, the policy that acts on it, and a newer approved digest that runs after the next boot.
+/// </summary>
+public sealed record StatusApproval(
+    string State, string Policy, string Detail, DateTimeOffset Since, DateTimeOffset CheckedAt, int? Position = null, string? NewerDigest = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -9,6 +9,7 @@ public sealed class ConfigSpellingsTests
     {
         RoundTrips(ConfigSpellings.Platforms);
         RoundTrips(ConfigSpellings.PullPolicies);
+        RoundTrips(ConfigSpellings.UnapprovedPolicies);
         RoundTrips(ConfigSpellings.Backends);
         RoundTrips(ConfigSpellings.ComposeCommands);
     }
