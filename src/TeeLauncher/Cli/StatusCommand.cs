@@ -52,6 +52,11 @@ public sealed class StatusCommand : Command
         foreach (var e in status.Events)
             text.AppendLine($"  event {e.Name}: payload {e.Payload}, digest {e.Digest}{(e.ExtendedNow ? "" : " (extended earlier this boot)")}");
         text.AppendLine($"compose:     project {status.Project ?? "-"}, file {status.ComposeFile ?? "-"}, sha256 {status.ComposeSha256 ?? "-"}");
+        foreach (var service in status.Services)
+            text.AppendLine($"  service {service.Name}: {service.Restarts} restart{(service.Restarts == 1 ? "" : "s")} since launch" +
+                (service.LastExitCode is { } code ? $", last exit {code} at {service.LastExitAt:u}" : ", no exit") + (service.Restarting ? ", restarting now" : ""));
+        if (status.Approval is { } approval)
+            text.AppendLine($"approval:    {approval.State} since {approval.Since:u} (checked {approval.CheckedAt:u}, on_unapproved = {approval.Policy}): {approval.Detail}");
         return text.ToString();
     }
 }

@@ -33,10 +33,16 @@ public sealed record ServiceRestarts(string Service, int Restarts, int? LastExit
 /// <summary>
 /// Turns docker's per-container counters into per-service figures since supervision began: each container's restart
 /// count and finish time when first seen (right after compose up) is its baseline, so only what happened since counts.
+/// A container docker restarted is running again with its exit code reset to 0: its last exit code is the one of its
+/// last <c>die</c> event.
 /// </summary>
 public sealed class RestartTracker
 {
     private readonly Dictionary<string, (int RestartCount, DateTimeOffset? FinishedAt)> _baseline = [];
+    private readonly Dictionary<string, int> _diedWith = [];
+
+    /// <summary>A <c>die</c> event of <paramref name="id"/> with docker's <c>exitCode</c> attribute.</summary>
+    public void Died(string id, int exitCode) => _diedWith[id] = exitCode;
 
     public IReadOnlyList<ServiceRestarts> Update(IReadOnlyList<ContainerDetails> containers)
     {
@@ -53,7 +59,7 @@ public sealed class RestartTracker
                 return new ServiceRestarts(
                     service.Key,
                     service.Sum(c => Math.Max(0, c.RestartCount - _baseline[c.Id].RestartCount)),
-                    lastExit?.ExitCode,
+                    lastExit is null ? null : lastExit.Status != "running" ? lastExit.ExitCode : _diedWith.TryGetValue(lastExit.Id, out var code) ? code : null,
                     lastExit?.FinishedAt,
                     service.Any(c => c.Status == "restarting"));
             })];

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using TeeLauncher.Docker;
@@ -39,8 +40,11 @@ public sealed class StackSupervisor(
                 await foreach (var line in dieEvents.Reader.ReadAllAsync(cancellationToken))
                 {
                     var fields = line.Split('\t');
+                    var exitCode = fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var code) ? code : (int?)null;
+                    if (exitCode is not null)
+                        _tracker.Died(fields[0], exitCode.Value);
                     logger.LogInformation("Container {Container} of project {Project} exited with code {ExitCode}",
-                        SafeText.Escape(fields[0][..Math.Min(12, fields[0].Length)]), compose.Project, fields.Length > 1 ? SafeText.Escape(fields[1]) : "?");
+                        SafeText.Escape(fields[0][..Math.Min(12, fields[0].Length)]), compose.Project, exitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown");
                     // docker counted the restart and marked the container restarting before it sent the event.
                     await ReportRestartsAsync(await compose.ContainersAsync(cancellationToken), cancellationToken);
                     // Give a restart policy the chance to bring it back before judging the stack.

@@ -99,6 +99,7 @@ public static partial class ConfigLoader
         else if (reference is not null)
             CheckReference(section, reference);
 
+        var onUnapproved = section.Choice("on_unapproved", UnapprovedPolicy.Stop, ConfigSpellings.UnapprovedPolicies);
         var interval = section.Duration("approval_check_interval", ImageSettings.DefaultApprovalCheckInterval);
         if (interval < MinApprovalCheckInterval)
             section.Problem("approval_check_interval", $"image.approval_check_interval must be at least {Durations.Format(MinApprovalCheckInterval)}");
@@ -108,7 +109,7 @@ public static partial class ConfigLoader
             Digest(section, "override_digest"),
             section.Path("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null)
         {
-            OnUnapproved = section.Choice("on_unapproved", UnapprovedPolicy.Stop, ConfigSpellings.UnapprovedPolicies),
+            OnUnapproved = onUnapproved,
             ApprovalCheckInterval = interval,
         };
     }

@@ -11,6 +11,8 @@ public sealed record LauncherToml
     public string? DefaultDigest { get; init; }
     public string? OverrideDigest { get; init; }
     public string? ApprovedHashesFile { get; init; }
+    /// <summary>More lines of [image], such as on_unapproved.</summary>
+    public string ImageExtra { get; init; } = "";
     public string Policy { get; init; } = "always";
     public int Attempts { get; init; } = 2;
     public string BackoffInitial { get; init; } = "1s";
@@ -35,6 +37,7 @@ public sealed record LauncherToml
         Optional(text, "default_digest", DefaultDigest);
         Optional(text, "override_digest", OverrideDigest);
         Optional(text, "approved_hashes_file", ApprovedHashesFile);
+        text.Append(ImageExtra);
         text.AppendLine().AppendLine("[pull]").AppendLine($"policy = \"{Policy}\"").AppendLine($"attempts = {Attempts}")
             .AppendLine($"backoff_initial = \"{BackoffInitial}\"").AppendLine("backoff_max = \"2s\"")
             .AppendLine($"attempt_timeout = \"{AttemptTimeout}\"").AppendLine($"deadline = \"{Deadline}\"").AppendLine();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using TeeLauncher.Compose;
 using TeeLauncher.Configuration;
+using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 
 namespace TeeLauncher.Tests.Compose;
@@ -13,11 +14,23 @@ public sealed class StackSupervisorTests : IDisposable
     private readonly FakeTimeProvider _time = new();
     private readonly CancellationTokenSource _stop = new();
 
+    private readonly List<IReadOnlyList<ServiceRestarts>> _restarts = [];
+    private string[] _inspected = [];
+
+    public StackSupervisorTests() =>
+        _docker.Docker = arguments => arguments[0] == "inspect"
+            ? new DockerOutput(0, string.Join('\n', _inspected) + "\n", "", TimeSpan.Zero)
+            : ScriptedDocker.Ok;
+
     private Task Watch()
     {
         var compose = new ComposeRunner(_docker, ComposeSettings.Default with { Project = "app" }, NullLogger.Instance);
-        return new StackSupervisor(_docker, compose, NullLogger.Instance, _time).WatchAsync(_stop.Token);
+        return new StackSupervisor(_docker, compose, NullLogger.Instance, _time, r => { lock (_restarts) _restarts.Add(r); }).WatchAsync(_stop.Token);
     }
+
+    /// <summary>A line of docker inspect in <see cref="ContainerDetails.InspectFormat"/>.</summary>
+    private static string Inspected(string id, string service, string state, int restarts, int exitCode, string finishedAt) =>
+        $"{id}\t{service}\t{state}\t{restarts}\t{exitCode}\t{finishedAt}";
 
     /// <summary>Moves the fake clock on by the settle time until <paramref name="condition"/> holds (the supervisor may not be waiting yet).</summary>
     private async Task AdvanceUntilAsync(Func<bool> condition)
@@ -83,6 +96,52 @@ public sealed class StackSupervisorTests : IDisposable
         await AdvanceUntilAsync(() => _docker.EventsStarted == 2);
         watch.IsCompleted.Should().BeFalse();
         await _stop.CancelAsync();
+    }
+
+    [Fact]
+    public async Task Restarts_since_the_launch_the_last_exit_code_and_its_time_come_from_docker_and_its_die_events()
+    {
+        _docker.Containers = [ScriptedDocker.Container("aaa", "running", "app-web-1"), ScriptedDocker.Container("bbb", "running", "app-db-1")];
+        // Seen at the launch: web was restarted twice before (an earlier run this boot) and finished once.
+        _inspected = [Inspected("aaa", "web", "running", 2, 0, "2026-12-05T21:00:00.123456789Z"), Inspected("bbb", "db", "running", 0, 0, "0001-01-01T00:00:00Z")];
+        var watch = Watch();
+        await ComposeRunnerTests.WaitForAsync(() => _docker.EventsStarted == 1);
+        _restarts.Should().ContainSingle().Which.Should().Equal(
+            new ServiceRestarts("db", 0, null, null, false), new ServiceRestarts("web", 0, null, null, false));
+
+        // docker counts the restart and marks the container restarting before it sends the die event.
+        _docker.Containers = [ScriptedDocker.Container("aaa", "restarting", "app-web-1"), ScriptedDocker.Container("bbb", "running", "app-db-1")];
+        _inspected = [Inspected("aaa", "web", "restarting", 3, 3, "2026-12-05T22:00:01.5Z"), _inspected[1]];
+        await _docker.DieEvents.WriteAsync("aaa\t3");
+        await ComposeRunnerTests.WaitForAsync(() => _restarts.Count == 2);
+        var exitedAt = new DateTimeOffset(2026, 12, 5, 22, 0, 1, 500, TimeSpan.Zero);
+        _restarts[1].Should().Equal(new ServiceRestarts("db", 0, null, null, false), new ServiceRestarts("web", 1, 3, exitedAt, true));
+
+        // Running again, docker has reset its exit code to 0: the last exit code is the die event's.
+        _docker.Containers = [ScriptedDocker.Container("aaa", "running", "app-web-1"), ScriptedDocker.Container("bbb", "running", "app-db-1")];
+        _inspected = [Inspected("aaa", "web", "running", 3, 0, "2026-12-05T22:00:01.5Z"), _inspected[1]];
+        await AdvanceUntilAsync(() => _restarts.Count == 3);
+        _restarts[2].Should().Equal(new ServiceRestarts("db", 0, null, null, false), new ServiceRestarts("web", 1, 3, exitedAt, false));
+        watch.IsCompleted.Should().BeFalse();
+        await _stop.CancelAsync();
+    }
+
+    [Fact]
+    public async Task A_container_docker_gave_up_on_is_reported_with_its_exit_and_fails_the_stack()
+    {
+        _docker.Containers = [ScriptedDocker.Container("aaa", "running", "app-web-1")];
+        _inspected = [Inspected("aaa", "web", "running", 0, 0, "0001-01-01T00:00:00Z")];
+        var watch = Watch();
+        await ComposeRunnerTests.WaitForAsync(() => _docker.EventsStarted == 1);
+
+        _docker.Containers = [ScriptedDocker.Container("aaa", "exited", "app-web-1")];
+        _inspected = [Inspected("aaa", "web", "exited", 0, 137, "2026-12-05T22:00:00Z")];
+        await _docker.DieEvents.WriteAsync("aaa\t137");
+        await AdvanceUntilAsync(() => watch.IsCompleted);
+
+        _restarts[^1].Should().Equal(new ServiceRestarts("web", 0, 137, new DateTimeOffset(2026, 12, 5, 22, 0, 0, TimeSpan.Zero), false));
+        var failed = () => watch;
+        (await failed.Should().ThrowAsync<ComposeException>()).WithMessage("the stack of project 'app' failed: app-web-1 is exited");
     }
 
     public void Dispose() => _stop.Dispose();

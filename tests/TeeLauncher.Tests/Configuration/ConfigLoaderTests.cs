@@ -33,6 +33,8 @@ public sealed class ConfigLoaderTests : IDisposable
             default_digest = "{{Digest}}"
             override_digest = "{{Digest}}"
             approved_hashes_file = "/mnt/shared/image-digest.bin"
+            on_unapproved = "report"
+            approval_check_interval = "5m"
 
             [pull]
             policy = "missing"
@@ -73,6 +75,8 @@ public sealed class ConfigLoaderTests : IDisposable
         config.Launcher.Should().Be(new LauncherSettings(Platform.Tee, "/run/tee-launcher", "/etc/tee-launcher/registry.key"));
         config.Image.DefaultDigest!.ToString().Should().Be(Digest);
         config.Image.ApprovedHashesFile.Should().Be("/mnt/shared/image-digest.bin");
+        config.Image.OnUnapproved.Should().Be(UnapprovedPolicy.Report);
+        config.Image.ApprovalCheckInterval.Should().Be(TimeSpan.FromMinutes(5));
         config.Pull.Should().Be(new PullSettings(PullPolicy.Missing, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60),
             TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 5));
         config.Registries.Should().ContainSingle().Which.Mirrors.Should().Equal("mirror.internal:5000");
@@ -97,6 +101,8 @@ public sealed class ConfigLoaderTests : IDisposable
             file = "compose.yml"
             """);
         config.Launcher.Platform.Should().Be(Platform.Tee);
+        config.Image.OnUnapproved.Should().Be(UnapprovedPolicy.Stop, "a digest nobody approves any more stops running unless the operator says otherwise");
+        config.Image.ApprovalCheckInterval.Should().Be(TimeSpan.FromMinutes(1));
         config.Pull.Should().Be(new PullSettings(PullPolicy.Always, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60),
             TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 3));
         config.Measurement.Backend.Should().Be(MeasurementBackendKind.Dstack);
@@ -346,6 +352,19 @@ public sealed class ConfigLoaderTests : IDisposable
             [[registry]]
             {lines}
             """).Should().Equal(problem);
+    }
+
+    [Fact]
+    public void The_approval_policy_and_interval_are_checked_at_their_positions()
+    {
+        Problems("""
+            [image]
+            reference = "ubuntu"
+            on_unapproved = "kill"
+            approval_check_interval = "500ms"
+            """).Should().SatisfyRespectively(
+                p => p.Should().StartWith("launcher.toml:3:17:").And.Contain("kill"),
+                p => p.Should().Be("launcher.toml:4:27: image.approval_check_interval must be at least 1s"));
     }
 
     public void Dispose() => _dir.Dispose();

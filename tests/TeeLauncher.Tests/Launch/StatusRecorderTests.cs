@@ -2,8 +2,11 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using TeeLauncher.Compose;
+using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Launch;
+using TeeLauncher.Selection;
 using TeeLauncher.Tests.Support;
 using TeeLauncher.Values;
 
@@ -70,6 +73,59 @@ public sealed class StatusRecorderTests : IDisposable
 
         status.WritesTo(_dir.Combine("missing/status.json"));
         status.Invoking(s => s.Failed(new InvalidOperationException("again"))).Should().NotThrow();
+    }
+
+    [Fact]
+    public void STATUS_says_when_a_service_is_restarting_and_the_status_file_keeps_its_restarts_and_last_exit()
+    {
+        var status = Recorder();
+        status.WritesTo(StatusFile);
+        var image = new PinnedImage(ImageReference.Parse("registry.example/app"), Digests.A);
+        var exited = new DateTimeOffset(2026, 12, 1, 8, 0, 3, TimeSpan.Zero);
+        status.Running(image);
+
+        status.Restarts([new ServiceRestarts("db", 0, null, null, false), new ServiceRestarts("web", 4, 3, exited, true)]);
+        status.Restarts([new ServiceRestarts("db", 0, null, null, false), new ServiceRestarts("web", 4, 3, exited, false)]);
+        status.Restarts([new ServiceRestarts("db", 0, null, null, false), new ServiceRestarts("web", 4, 3, exited, false)]);
+
+        _notifier.Lines.Should().Equal(
+            $"STATUS=running {image}",
+            $"STATUS=restarting web (4 restarts since launch, last exit 3 at 2026-12-01 08:00:03Z); running {image}",
+            $"STATUS=running {image}; web (4 restarts since launch, last exit 3 at 2026-12-01 08:00:03Z)");
+        var web = Written().GetProperty("services")[1];
+        web.GetProperty("name").GetString().Should().Be("web");
+        web.GetProperty("restarts").GetInt32().Should().Be(4);
+        web.GetProperty("last_exit_code").GetInt32().Should().Be(3);
+        web.GetProperty("last_exit_at").GetDateTimeOffset().Should().Be(exited);
+        Written().GetProperty("services")[0].TryGetProperty("last_exit_code", out _).Should().BeFalse("db never exited");
+    }
+
+    [Fact]
+    public void The_approval_is_recorded_with_since_and_checked_at_and_STATUS_names_what_is_not_plainly_approved()
+    {
+        var status = Recorder();
+        status.WritesTo(StatusFile);
+        var image = new PinnedImage(ImageReference.Parse("registry.example/app"), Digests.A);
+        var since = _time.GetUtcNow();
+        status.Running(image);
+
+        status.Approval(new ApprovalVerdict(ApprovalState.Approved, "listed at position 1 in /shared/approved.json", 1), UnapprovedPolicy.Report, since);
+        status.Approval(new ApprovalVerdict(ApprovalState.Approved, "listed at position 2 ...", 2, Digests.B), UnapprovedPolicy.Report, since);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        status.Approval(new ApprovalVerdict(ApprovalState.Unreadable, "/shared/approved.json: approved hashes file is not valid JSON\u001b[2J"), UnapprovedPolicy.Report, since);
+        status.Approval(new ApprovalVerdict(ApprovalState.Unapproved, "no longer listed"), UnapprovedPolicy.Report, since);
+
+        _notifier.Lines.Should().Equal(
+            $"STATUS=running {image}",
+            $"STATUS=running {image}; a newer image is approved; it runs after the next boot",
+            $"STATUS=running {image}; the approved list cannot be read since 2026-12-01 08:00:00Z: approval unknown",
+            $"STATUS=running {image}; the image is no longer approved since 2026-12-01 08:00:00Z (on_unapproved = report)");
+        var approval = Written().GetProperty("approval");
+        approval.GetProperty("state").GetString().Should().Be("unapproved");
+        approval.GetProperty("policy").GetString().Should().Be("report");
+        approval.GetProperty("since").GetDateTimeOffset().Should().Be(since);
+        approval.GetProperty("checked_at").GetDateTimeOffset().Should().Be(_time.GetUtcNow());
+        Written().GetProperty("phase").GetString().Should().Be("running", "report keeps the stack running");
     }
 
     public void Dispose() => _dir.Dispose();

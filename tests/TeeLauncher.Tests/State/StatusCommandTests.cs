@@ -55,6 +55,27 @@ public sealed class StatusCommandTests : IDisposable
         stdout.Should().Contain("error:       registry said: denied\\x1b[2J\\nINF forged line").And.NotContain("\u001b");
     }
 
+    [Fact]
+    public async Task Restarts_per_service_and_the_approval_verdict_are_printed_with_file_text_escaped()
+    {
+        var config = Config;
+        _dir.File("state/status.json", """
+            {"phase": "running", "config": "c", "launcher_version": "v", "updated_at": "2026-12-01T08:00:00Z",
+             "services": [{"name": "web", "restarts": 4, "last_exit_code": 3, "last_exit_at": "2026-12-01T07:59:00Z", "restarting": true},
+                          {"name": "db", "restarts": 0, "restarting": false}, null],
+             "approval": {"state": "unreadable", "policy": "report", "detail": "approved.json:1:1: not JSON\u001b[2J",
+                          "since": "2026-12-01T07:58:00Z", "checked_at": "2026-12-01T08:00:00Z"}}
+            """);
+
+        var (code, stdout, stderr) = await RunAsync("status", "--config", config);
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("  service web: 4 restarts since launch, last exit 3 at 2026-12-01 07:59:00Z, restarting now\n")
+            .And.Contain("  service db: 0 restarts since launch, no exit\n")
+            .And.Contain("approval:    unreadable since 2026-12-01 07:58:00Z (checked 2026-12-01 08:00:00Z, on_unapproved = report): approved.json:1:1: not JSON\\x1b[2J")
+            .And.NotContain("\u001b");
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
