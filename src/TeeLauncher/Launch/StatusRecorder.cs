@@ -27,6 +27,7 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
     private string? _statusFile;
     private string? _running;
     private string? _lastLine;
+    private readonly Lock _lock = new();
 
     public void LoadingConfiguration() => Notify("loading configuration");
 
@@ -72,22 +73,37 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
     }
 
     /// <summary>What docker says of each service's restarts since the launch; <c>STATUS=</c> says when one is restarting.</summary>
-    public void Restarts(IReadOnlyList<ServiceRestarts> services)
+    public void Restarts(IReadOnlyList<ServiceRestarts> services) => RecordWhileRunning(s => s with
     {
-        _status = _status with { Services = [.. services.Select(s => new StatusService(s.Service, s.Restarts, s.LastExitCode, s.LastExitAt, s.Restarting))] };
-        Record(RunningLine(), s => s);
-    }
+        Services = [.. services.Select(r => new StatusService(r.Service, r.Restarts, r.LastExitCode, r.LastExitAt, r.Restarting))],
+    });
 
     /// <summary>The running digest's approval as just checked; <paramref name="since"/> is when it came to this state.</summary>
-    public void Approval(ApprovalVerdict verdict, UnapprovedPolicy policy, DateTimeOffset since)
+    public void Approval(ApprovalVerdict verdict, UnapprovedPolicy policy, DateTimeOffset since) => RecordWhileRunning(s => s with
     {
-        _status = _status with
+        Approval = new StatusApproval(
+            verdict.State.Spelling(), ConfigSpellings.Of(ConfigSpellings.UnapprovedPolicies, policy), verdict.Detail, since, _time.GetUtcNow(),
+            verdict.Position, verdict.Newer?.ToString()),
+    });
+
+    /// <summary>
+    /// A change reported by the supervision or the approval watch (two threads); a status file that cannot be written
+    /// then is only logged: the stack runs on, and the journal has the news.
+    /// </summary>
+    private void RecordWhileRunning(Func<LaunchStatus, LaunchStatus> change)
+    {
+        lock (_lock)
         {
-            Approval = new StatusApproval(
-                verdict.State.Spelling(), ConfigSpellings.Of(ConfigSpellings.UnapprovedPolicies, policy), verdict.Detail, since, _time.GetUtcNow(),
-                verdict.Position, verdict.Newer?.ToString()),
-        };
-        Record(RunningLine(), s => s);
+            try
+            {
+                _status = change(_status);
+                Record(RunningLine(), s => s);
+            }
+            catch (StateDirectoryException e)
+            {
+                logger.LogWarning("Cannot record in the status file: {Problem}", e.Message);
+            }
+        }
     }
 
     /// <summary>The line <c>systemctl status</c> shows while the stack runs: restarts first, then the image and its approval.</summary>
@@ -142,9 +158,12 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
 
     private void Record(string line, Func<LaunchStatus, LaunchStatus> change)
     {
-        _status = change(_status) with { UpdatedAt = _time.GetUtcNow() };
-        if (_statusFile is not null)
-            _status.Write(_statusFile);
-        Notify(line);
+        lock (_lock)
+        {
+            _status = change(_status) with { UpdatedAt = _time.GetUtcNow() };
+            if (_statusFile is not null)
+                _status.Write(_statusFile);
+            Notify(line);
+        }
     }
 }
