@@ -97,7 +97,7 @@ public sealed class ApprovalWatch(string file, Func<ApprovalVerdict> judge, Time
             watcher.EnableRaisingEvents = true;
             _watchers.Add(watcher);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or System.ComponentModel.Win32Exception)
         {
             watcher.Dispose();
             problems.Add($"{folder}: {e.Message}");
