@@ -76,7 +76,8 @@ public sealed class StackSupervisorTests : IDisposable
         await ComposeRunnerTests.WaitForAsync(() => _docker.EventsStarted == 1);
 
         await _docker.DieEvents.WriteAsync("aaa");
-        await AdvanceUntilAsync(() => _docker.Calls.Count(c => c.StartsWith("docker ps", StringComparison.Ordinal)) == 2);
+        // Listed at the start, at the exit (for the restart counts) and after the settle time.
+        await AdvanceUntilAsync(() => _docker.Calls.Count(c => c.StartsWith("docker ps", StringComparison.Ordinal)) == 3);
         watch.IsCompleted.Should().BeFalse();
 
         await _stop.CancelAsync();
