@@ -123,7 +123,9 @@ public sealed class DstackFaultTests
             }
             await Task.Delay(TimeSpan.FromSeconds(2));
             await launcher.SignalAsync("TERM");
-            (await launcher.WaitAsync(NoHang)).ExitCode.Should().NotBe(0);
+            var stopped = await launcher.WaitAsync(NoHang);
+            stopped.ExitCode.Should().Be(0, "a stop on request is not a failure (docs/spec.md §2)");
+            stopped.Error.Should().Contain("stopped before the stack was started");
         }
         cvm.Rtmr.Rtmr3.Should().Equal(held, "nothing was extended while the lock was held by dstack");
         deployment.EventLogLines().Should().BeEmpty();
