@@ -51,17 +51,7 @@ internal static partial class UnixFile
     public static (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, FileStatus Status) OpenForReading(string path)
     {
         RequireNoNul(path);
-        var fd = open(path, OpenReadOnlyNonBlocking);
-        if (fd < 0)
-            throw Failure(Marshal.GetLastPInvokeError());
-        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-        if (statx(fd, "", AtEmptyPath, StatxBasicStats, out var buffer) != 0)
-        {
-            var errno = Marshal.GetLastPInvokeError();
-            handle.Dispose();
-            throw Failure(errno);
-        }
-        return (handle, buffer.ToStatus());
+        return Opened(open(path, OpenReadOnlyNonBlocking));
     }
 
     /// <summary>
@@ -73,7 +63,12 @@ internal static partial class UnixFile
     public static (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, FileStatus Status) OpenForWriting(string path, bool append)
     {
         RequireNoNul(path);
-        var fd = open(path, OpenWriteOnlyCreateNonBlocking | (append ? OpenAppend : 0), 0b110_000_000);
+        return Opened(open(path, OpenWriteOnlyCreateNonBlocking | (append ? OpenAppend : 0), 0b110_000_000));
+    }
+
+    /// <summary>The handle of what open(2) returned, with its status, or errno's failure.</summary>
+    private static (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, FileStatus Status) Opened(int fd)
+    {
         if (fd < 0)
             throw Failure(Marshal.GetLastPInvokeError());
         var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
