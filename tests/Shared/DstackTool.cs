@@ -14,11 +14,19 @@ public static class DstackTool
     public static string Replay(string evidence) => Run("replay", evidence);
 
     /// <summary>The digest (hex) of one event in digest version 1 or 2.</summary>
-    public static string Digest(string name, string payloadHex, int version) => Run("digest", name, payloadHex, version.ToString());
+    public static string Digest(string name, string payloadHex, int version, string algorithm = "sha384") =>
+        Run("digest", name, payloadHex, version.ToString(), algorithm);
 
-    /// <summary>Emits an event as a dstack service would: lock, version, extend through the attribute, log line.</summary>
-    public static void Emit(string eventDirectory, string rtmrPath, string name, string payloadHex) =>
-        Run("emit", eventDirectory, rtmrPath, name, payloadHex);
+    /// <summary>
+    /// Emits an event as a dstack service would: lock, version, extend through the attribute (and, given a TCTI, PCR 14
+    /// in the sha256 bank as on GCP), log line.
+    /// </summary>
+    public static void Emit(string eventDirectory, string rtmrPath, string name, string payloadHex, string? tpmTcti = null) =>
+        Run(["emit", eventDirectory, rtmrPath, name, payloadHex, .. tpmTcti is null ? Array.Empty<string>() : ["--tpm", tpmTcti]]);
+
+    /// <summary>What the v0.5.11 guest agent's EmitEvent does with an event: dstack's log line, then RTMR3 (version 1, no lock).</summary>
+    public static Task EmitAsV0_5_11AgentAsync(string eventDirectory, string rtmrPath, string name, string payloadHex) =>
+        Task.Run(() => Run("emit-0.5.11", eventDirectory, rtmrPath, name, payloadHex));
 
     /// <summary>
     /// A dstack service that takes the lock and holds it until the returned holder is released, then emits its event

@@ -26,6 +26,15 @@ public sealed class PendingUp : IAsyncDisposable
         }), _abort.Token);
     }
 
+    /// <summary>Before the measurement: a compose that already exited (it could not start at all) fails the launch now, before anything is extended.</summary>
+    public async Task EnsureWaitingAsync()
+    {
+        if (!_run.IsCompleted)
+            return;
+        var output = await _run;
+        throw ComposeRunner.Failure($"compose exited before it was given the measured file of project '{_project}'", output);
+    }
+
     /// <summary>Gives compose the file that was measured and waits until the stack is up.</summary>
     public async Task UpAsync(byte[] renderedFile)
     {

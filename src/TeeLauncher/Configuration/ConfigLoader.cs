@@ -82,7 +82,7 @@ public static partial class ConfigLoader
         ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file", "on_unapproved", "approval_check_interval"],
         ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency"],
         ["registry"] = ["host", "mirrors", "username", "password_file", "encrypted_auth"],
-        ["measurement"] = ["backend", "event_name", "compose_event", "event_version", "event_log", "dstack_socket", "dstack_event_dir", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
+        ["measurement"] = ["backend", "event_name", "compose_event", "event_version", "event_log", "dstack_socket", "dstack_event_dir", "dstack_platform", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
         ["compose"] = ["file", "project", "command", "env", "stop_timeout", "supervise"],
     };
 
@@ -230,7 +230,8 @@ public static partial class ConfigLoader
             section.Integer("tpm_pcr", defaults.TpmPcr, 0, 23),
             section.String("tpm_tcti", defaults.TpmTcti),
             section.Integer("event_version", defaults.EventVersion, 1, 2),
-            FullPath(baseDirectory, section.Path("dstack_event_dir") ?? defaults.DstackEventDir));
+            FullPath(baseDirectory, section.Path("dstack_event_dir") ?? defaults.DstackEventDir),
+            section.Choice("dstack_platform", defaults.DstackPlatform, ConfigSpellings.DstackPlatforms));
     }
 
     private static ComposeSettings ReadCompose(TableReader section, string baseDirectory)

@@ -24,6 +24,12 @@ public static class ConfigSpellings
         ["tpm"] = MeasurementBackendKind.Tpm, ["none"] = MeasurementBackendKind.None,
     };
 
+    /// <summary>dstack's own names of its TEE variants (dstack-types, TeeVariant).</summary>
+    public static readonly IReadOnlyDictionary<string, DstackPlatformKind> DstackPlatforms = new Dictionary<string, DstackPlatformKind>
+    {
+        ["auto"] = DstackPlatformKind.Auto, ["dstack-tdx"] = DstackPlatformKind.Tdx, ["dstack-gcp-tdx"] = DstackPlatformKind.GcpTdx,
+    };
+
     public static readonly IReadOnlyDictionary<string, ComposeCommandKind> ComposeCommands = new Dictionary<string, ComposeCommandKind>
     {
         ["auto"] = ComposeCommandKind.Auto,

@@ -64,6 +64,9 @@ public sealed record RegistrySettings(
 
 public enum MeasurementBackendKind { Dstack, TdxSysfs, Tpm, None }
 
+/// <summary>Which of dstack's TEE variants backend dstack measures as (docs/spec.md §5.2); auto detects it as dstack does.</summary>
+public enum DstackPlatformKind { Auto, Tdx, GcpTdx }
+
 public sealed record MeasurementSettings(
     MeasurementBackendKind Backend,
     string EventName,
@@ -74,13 +77,14 @@ public sealed record MeasurementSettings(
     int TpmPcr,
     string TpmTcti,
     int EventVersion,
-    string DstackEventDir)
+    string DstackEventDir,
+    DstackPlatformKind DstackPlatform)
 {
     /// <summary>The defaults; the loader puts the event log in the configured state directory.</summary>
     public static readonly MeasurementSettings Default = new(
         MeasurementBackendKind.Dstack, EventNames.DefaultImage, true,
         Path.Combine(LauncherSettings.Default.StateDir, "events.jsonl"), "/var/run/dstack.sock",
-        "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384", 14, "device:/dev/tpmrm0", 1, "/run/log/dstack");
+        "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384", 14, "device:/dev/tpmrm0", 1, "/run/log/dstack", DstackPlatformKind.Auto);
 }
 
 public enum ComposeCommandKind { Auto, DockerComposePlugin, DockerComposeStandalone }

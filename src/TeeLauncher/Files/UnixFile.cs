@@ -28,7 +28,9 @@ internal static partial class UnixFile
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
     private const int OpenReadOnlyNonBlocking = 0x800 | 0x80000;
-    private const int OpenWriteOnlyCreate = 0x1 | 0x40 | 0x80000;
+    private const int OpenWriteOnlyCreateNonBlocking = 0x1 | 0x40 | 0x800 | 0x80000;
+    private const int OpenAppend = 0x400;
+    private const int Eintr = 4;
     private const int LockExclusiveNonBlocking = 2 | 4;
     private const int WouldBlock = 11;
 
@@ -49,7 +51,24 @@ internal static partial class UnixFile
     public static (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, FileStatus Status) OpenForReading(string path)
     {
         RequireNoNul(path);
-        var fd = open(path, OpenReadOnlyNonBlocking);
+        return Opened(open(path, OpenReadOnlyNonBlocking));
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for writing (created 0600 when missing, appended to when <paramref name="append"/>)
+    /// with open(2) itself, without blocking: a FIFO with no reader fails at once (ENXIO) instead of waiting for one, and
+    /// .NET's own open would take a shared flock. Returns the status of what was opened, so the type checked is the
+    /// type written. The error is errno's message.
+    /// </summary>
+    public static (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, FileStatus Status) OpenForWriting(string path, bool append)
+    {
+        RequireNoNul(path);
+        return Opened(open(path, OpenWriteOnlyCreateNonBlocking | (append ? OpenAppend : 0), 0b110_000_000));
+    }
+
+    /// <summary>The handle of what open(2) returned, with its status, or errno's failure.</summary>
+    private static (Microsoft.Win32.SafeHandles.SafeFileHandle Handle, FileStatus Status) Opened(int fd)
+    {
         if (fd < 0)
             throw Failure(Marshal.GetLastPInvokeError());
         var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
@@ -62,15 +81,23 @@ internal static partial class UnixFile
         return (handle, buffer.ToStatus());
     }
 
-    /// <summary>
-    /// Opens a lock file for writing, created 0600 when missing, with open(2) itself: .NET's own open takes a shared flock,
-    /// which fails while another process holds the exclusive one. The error is errno's message.
-    /// </summary>
-    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenLockFile(string path)
+    /// <summary>Writes all of <paramref name="bytes"/> at the end of a file opened with <see cref="OpenForWriting"/> and <c>append</c>.</summary>
+    public static void Append(Microsoft.Win32.SafeHandles.SafeFileHandle handle, ReadOnlySpan<byte> bytes)
     {
-        RequireNoNul(path);
-        var fd = open(path, OpenWriteOnlyCreate, 0b110_000_000);
-        return fd < 0 ? throw Failure(Marshal.GetLastPInvokeError()) : new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        while (!bytes.IsEmpty)
+        {
+            var written = write(handle.DangerousGetHandle(), in MemoryMarshal.GetReference(bytes), (nuint)bytes.Length);
+            if (written < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Eintr)
+                    throw Failure(errno);
+                continue;
+            }
+            bytes = bytes[(int)written..];
+        }
+        if (fsync(handle.DangerousGetHandle()) != 0)
+            throw Failure(Marshal.GetLastPInvokeError());
     }
 
     /// <summary>An exclusive flock without waiting: false while another process holds it.</summary>
@@ -133,6 +160,12 @@ internal static partial class UnixFile
 
     [LibraryImport(LibC, SetLastError = true)]
     private static partial int flock(nint fd, int operation);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    private static partial nint write(nint fd, in byte buffer, nuint count);
+
+    [LibraryImport(LibC, SetLastError = true)]
+    private static partial int fsync(nint fd);
 
     [LibraryImport(LibC)]
     private static partial uint geteuid();

@@ -37,7 +37,7 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             _log.LogInformation("Chose {Digest}: {Reason}", launch.Selection.Digest, launch.Selection.Reason);
             Status.Chose(launch);
 
-            var measurer = new Measurer(config.Measurement, config.Launcher.StateDir, loggers.CreateLogger("measurement"));
+            var measurer = new Measurer(config.Measurement, config.Launcher.StateDir, config.Launcher.Platform, loggers.CreateLogger("measurement"));
             await measurer.PrepareAsync(launch.Selection.Digest, cancellationToken);
             Status.MeasurementReady(measurer.Backend);
 
@@ -54,6 +54,7 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             var rendered = Render(launch, pulled);
             StateDirectory.WriteAtomically(state.RenderedComposeFile, rendered);
             Status.Pulled(pulled, state.RenderedComposeFile, rendered);
+            await up.EnsureWaitingAsync();
             var measured = await measurer.MeasureAsync(LaunchEvents.For(config.Measurement, launch.Selection.Digest, rendered), cancellationToken);
             Status.Measured(measured);
 

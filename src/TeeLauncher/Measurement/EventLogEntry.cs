@@ -19,13 +19,14 @@ public sealed record EventLogEntry(
 }
 
 /// <summary>
-/// What this boot extended, kept in the state directory so a second run in the same boot knows. <see cref="Pending"/>
-/// is written before an entry goes to the log and cleared after its extend: if a run finds it set, that run died
-/// between the two.
+/// What this boot extended, with the platform and backend that extended it, kept in the state directory so a second
+/// run in the same boot knows. <see cref="Pending"/> is written once an extend may happen (before its entry goes to the
+/// log) and cleared after the extend: if a run finds it set, that run died between the two.
 /// </summary>
 public sealed record BootRecord(
     [property: JsonPropertyName("boot_id")] string BootId,
     [property: JsonPropertyName("image_digest")] string ImageDigest,
+    [property: JsonPropertyName("platform")] string? Platform,
     [property: JsonPropertyName("backend")] string Backend,
     [property: JsonPropertyName("event_log")] string EventLog,
     [property: JsonPropertyName("extended")] IReadOnlyList<EventLogEntry> Extended,

@@ -15,5 +15,10 @@ public interface IMeasurementBackend
     /// <summary>Fails fast (before any pull) when the device or socket is not there.</summary>
     Task EnsureAvailableAsync(CancellationToken cancellationToken);
 
-    Task ExtendAsync(RuntimeEvent runtimeEvent, CancellationToken cancellationToken);
+    /// <summary>
+    /// Extends the register with the event. <paramref name="commit"/> runs once, after every wait and check that can still
+    /// refuse without changing a register and right before the first step that may change one; a failure before it
+    /// extended nothing. It may throw, and then nothing is extended.
+    /// </summary>
+    Task ExtendAsync(RuntimeEvent runtimeEvent, Action commit, CancellationToken cancellationToken);
 }

@@ -19,21 +19,28 @@ public sealed class Measurer
 {
     private const int RecordMaxBytes = 1 << 20;
 
+    private const int BootIdMaxBytes = 256;
+
     private readonly string _recordFile;
     private readonly EventLog _log;
     private readonly ILogger _logger;
     private readonly BootIdentity _boot;
+    private readonly string _platform;
     private BootRecord? _record;
     private string? _digest;
 
-    public Measurer(MeasurementSettings settings, string stateDir, ILogger logger, IMeasurementBackend? backend = null, BootIdentity? boot = null)
+    public Measurer(MeasurementSettings settings, string stateDir, Platform platform, ILogger logger, IMeasurementBackend? backend = null, BootIdentity? boot = null)
     {
         _recordFile = Path.Combine(stateDir, "measured.json");
         _log = new EventLog(settings.EventLog);
         _logger = logger;
         _boot = boot ?? BootIdentity.Current();
+        _platform = ConfigSpellings.Of(ConfigSpellings.Platforms, platform);
         Backend = backend ?? CreateBackend(settings);
     }
+
+    /// <summary>Beside the launcher's event log: the id of the boot that started it, so a log is told from an earlier boot's by id.</summary>
+    private string LogBootIdFile => _log.Path + ".boot_id";
 
     public IMeasurementBackend Backend { get; }
 
@@ -42,7 +49,8 @@ public sealed class Measurer
 
     public static IMeasurementBackend CreateBackend(MeasurementSettings settings) => settings.Backend switch
     {
-        MeasurementBackendKind.Dstack => new DstackBackend(settings.DstackSocket, settings.DstackEventDir, settings.TdxRtmrPath),
+        MeasurementBackendKind.Dstack => new DstackBackend(
+            settings.DstackSocket, settings.DstackEventDir, settings.TdxRtmrPath, settings.DstackPlatform, settings.TpmTcti),
         MeasurementBackendKind.TdxSysfs => new TdxSysfsBackend(settings.TdxRtmrPath, settings.EventVersion),
         MeasurementBackendKind.Tpm => new TpmBackend(settings.TpmPcr, settings.TpmTcti, settings.EventVersion),
         _ => new NoneBackend(settings.EventVersion),
@@ -67,6 +75,10 @@ public sealed class Measurer
             throw new MeasurementException(
                 $"event '{pending.Event}' (digest {pending.Digest}) was logged in {_log.Path} but its extend was never confirmed: " +
                 "a run stopped between the two, so log and register may disagree; reboot to measure afresh");
+        if (_record.Platform != _platform || _record.Backend != Backend.Name)
+            throw new AlreadyMeasuredException(
+                $"this boot was measured by backend '{_record.Backend}' on platform '{_record.Platform ?? "unknown"}' (record {_recordFile}), " +
+                $"not by backend '{Backend.Name}' on platform '{_platform}': that is not this run's measurement; reboot to measure with this configuration");
         if (_record.ImageDigest != _digest)
             throw new AlreadyMeasuredException(
                 $"this boot already measured {_record.ImageDigest}; refusing to launch {_digest} in the same boot: reboot to launch another digest");
@@ -80,7 +92,7 @@ public sealed class Measurer
         var digest = _digest ?? throw new InvalidOperationException("PrepareAsync must run before MeasureAsync");
         events = [.. events.Select(e => e.InVersion(Backend.EventVersion))];
         var entries = events.Select(e => EventLogEntry.For(e, Backend.RegisterIndex)).ToList();
-        var record = _record ?? new BootRecord(_boot.Id, digest, Backend.Name, _log.Path, [], null);
+        var record = _record ?? new BootRecord(_boot.Id, digest, _platform, Backend.Name, _log.Path, [], null);
         for (var i = 0; i < record.Extended.Count; i++)
         {
             if (i >= entries.Count || record.Extended[i] != entries[i])
@@ -98,25 +110,31 @@ public sealed class Measurer
                 continue;
             }
             var confirmed = record;
-            WriteRecord(record = record with { Pending = entries[i] });
-            try
+            var entry = entries[i];
+            // Runs once the backend waited and checked all it could: from here an extend may happen, so a run that
+            // stops now leaves the pending mark for the next one.
+            void Commit()
             {
-                _log.Append(entries[i]);
+                WriteRecord(confirmed with { Pending = entry });
+                try
+                {
+                    _log.Append(entry);
+                }
+                catch (MeasurementException)
+                {
+                    // Nothing was extended: the pending mark would only block every later run of this boot.
+                    if (confirmed.Extended.Count > 0)
+                        WriteRecord(confirmed);
+                    else
+                        File.Delete(_recordFile);
+                    throw;
+                }
             }
-            catch (MeasurementException)
-            {
-                // Nothing was extended: the pending mark would only block every later run of this boot.
-                if (confirmed.Extended.Count > 0)
-                    WriteRecord(confirmed);
-                else
-                    File.Delete(_recordFile);
-                throw;
-            }
-            await Backend.ExtendAsync(events[i], cancellationToken);
-            WriteRecord(record = record with { Extended = [.. record.Extended, entries[i]], Pending = null });
+            await Backend.ExtendAsync(events[i], Commit, cancellationToken);
+            WriteRecord(record = confirmed with { Extended = [.. confirmed.Extended, entry], Pending = null });
             _logger.LogInformation("Extended {Backend} register {Register} with event {Event} (digest {Digest})",
-                Backend.Name, Backend.RegisterIndex, entries[i].Event, entries[i].Digest);
-            measured.Add(new MeasuredEvent(events[i], entries[i].Digest, ExtendedNow: true));
+                Backend.Name, Backend.RegisterIndex, entry.Event, entry.Digest);
+            measured.Add(new MeasuredEvent(events[i], entry.Digest, ExtendedNow: true));
         }
         _record = record;
         if (measured.All(m => !m.ExtendedNow))
@@ -125,21 +143,39 @@ public sealed class Measurer
     }
 
     /// <summary>
-    /// The register starts from zero at boot, so the log does too; an earlier boot's log is kept beside it. A log
-    /// written during this boot without this boot's record means the record was lost: the register may already
-    /// hold its events, so nothing may be measured on top of it.
+    /// The register starts from zero at boot, so the log does too; an earlier boot's log is kept beside it. Which boot
+    /// wrote a log is the boot id recorded beside it: a log of this boot without this boot's record means the record was
+    /// lost, and the register may already hold its events, so nothing may be measured on top of it. A log whose boot is
+    /// unknown is treated the same way (fail closed).
     /// </summary>
     private void StartLogForThisBoot()
     {
-        if (!File.Exists(_log.Path))
-            return;
-        if (File.GetLastWriteTimeUtc(_log.Path) >= _boot.StartedAt.UtcDateTime && _log.Read().Count > 0)
-            throw new MeasurementException(
-                $"event log {_log.Path} was written during this boot but this boot's record {_recordFile} is missing: " +
-                "log and register may disagree; reboot to measure afresh");
-        var previous = _log.Path + ".previous-boot";
-        File.Move(_log.Path, previous, overwrite: true);
-        _logger.LogInformation("Moved the event log of an earlier boot to {Previous}", previous);
+        if (InputFile.Exists(_log.Path) && _log.Read().Count > 0)
+        {
+            var writtenBy = LogBootId();
+            if (writtenBy is null || writtenBy == _boot.Id)
+                throw new MeasurementException(
+                    $"event log {_log.Path} was written " + (writtenBy is null ? $"during an unknown boot ({LogBootIdFile} is missing)" : "during this boot") +
+                    $" but this boot's record {_recordFile} is missing: log and register may disagree; reboot, or move the log away if it is not this boot's");
+            var previous = _log.Path + ".previous-boot";
+            File.Move(_log.Path, previous, overwrite: true);
+            _logger.LogInformation("Moved the event log of an earlier boot to {Previous}", previous);
+        }
+        StateDirectory.WriteAtomically(LogBootIdFile, System.Text.Encoding.UTF8.GetBytes(_boot.Id + "\n"));
+    }
+
+    private string? LogBootId()
+    {
+        if (!InputFile.Exists(LogBootIdFile))
+            return null;
+        try
+        {
+            return System.Text.Encoding.UTF8.GetString(InputFile.Read(LogBootIdFile, BootIdMaxBytes)).Trim();
+        }
+        catch (InputFileException e)
+        {
+            throw new MeasurementException($"the boot id of event log {_log.Path}: {e.Message}; remove it or reboot");
+        }
     }
 
     private BootRecord? ReadRecord()

@@ -11,5 +11,9 @@ public sealed class NoneBackend(int eventVersion = 1) : IMeasurementBackend
 
     public Task EnsureAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task ExtendAsync(RuntimeEvent runtimeEvent, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task ExtendAsync(RuntimeEvent runtimeEvent, Action commit, CancellationToken cancellationToken)
+    {
+        commit();
+        return Task.CompletedTask;
+    }
 }

@@ -17,8 +17,9 @@ public sealed class TdxSysfsBackend(string rtmrPath, int eventVersion = 1) : IMe
         return Task.CompletedTask;
     }
 
-    public Task ExtendAsync(RuntimeEvent runtimeEvent, CancellationToken cancellationToken)
+    public Task ExtendAsync(RuntimeEvent runtimeEvent, Action commit, CancellationToken cancellationToken)
     {
+        commit();
         _rtmr.Extend(runtimeEvent.Digest(), runtimeEvent.Name);
         return Task.CompletedTask;
     }

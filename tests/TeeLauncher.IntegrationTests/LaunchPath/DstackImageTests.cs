@@ -10,7 +10,8 @@ namespace TeeLauncher.IntegrationTests.LaunchPath;
 /// packaging/build-image.sh builds and pushed by digest to the real registry. docker-compose starts it on the
 /// real dockerd with the docker socket, dstack's socket and the per-boot state directory mounted, and with
 /// config/dstack's confinement: read-only root, all capabilities dropped but DAC_OVERRIDE, no new privileges.
-/// The dstack guest agent cannot run here: <see cref="DstackStandIn"/> speaks its /EmitEvent protocol. The
+/// The dstack guest agent cannot run here: <see cref="DstackStandIn"/> answers as v0.5.11's (Dstack-TEE/dstack commit
+/// 40eaf35e6b3f112998d01569f2a26110baab123b) with /EmitEvent. The
 /// launcher's files are bind-mounted because compose 1.29 here has no inline `configs` (dstack's has).
 /// </summary>
 public sealed class DstackImageTests

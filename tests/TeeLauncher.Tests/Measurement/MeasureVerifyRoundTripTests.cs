@@ -149,7 +149,7 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
         {
             Backend = MeasurementBackendKind.None, EventName = EventName, EventLog = _dir.Combine("events.jsonl"),
         };
-        var measurer = new Measurer(settings, _dir.Path, NullLogger.Instance, boot: new BootIdentity("this-boot", DateTimeOffset.UtcNow.AddHours(-1)));
+        var measurer = new Measurer(settings, _dir.Path, Platform.Dev, NullLogger.Instance, boot: new BootIdentity("this-boot"));
         await measurer.PrepareAsync(Digests.A, CancellationToken.None);
         await measurer.MeasureAsync(LaunchEvents.For(settings, Digests.A, File.ReadAllBytes(compose)), CancellationToken.None);
         return (settings.EventLog, compose);

@@ -91,7 +91,7 @@ public sealed class MeasurerTests : IDisposable
         await MeasureAsync(new RecordingBackend(this), Digests.A);
         var nextBoot = new RecordingBackend(this);
 
-        await MeasureAsync(nextBoot, Digests.B, new BootIdentity("next-boot", DateTimeOffset.UtcNow.AddMinutes(1)));
+        await MeasureAsync(nextBoot, Digests.B, new BootIdentity("next-boot"));
 
         nextBoot.Extended.Should().HaveCount(2);
         File.ReadAllLines(LogPath).Should().HaveCount(2);
@@ -115,7 +115,7 @@ public sealed class MeasurerTests : IDisposable
 
     private string LogPath => _dir.Combine("events.jsonl");
 
-    private static readonly BootIdentity ThisBoot = new("this-boot", DateTimeOffset.UtcNow.AddHours(-1));
+    private static readonly BootIdentity ThisBoot = new("this-boot");
 
     [Fact]
     public async Task An_event_log_that_cannot_be_written_is_found_before_the_pull_and_leaves_no_record()
@@ -149,13 +149,55 @@ public sealed class MeasurerTests : IDisposable
         await next.Should().NotThrowAsync("a failed write before any extend does not bind the boot to a digest");
     }
 
-    private Measurer NewMeasurer(IMeasurementBackend backend, BootIdentity? boot = null) =>
-        new(MeasurementSettings.Default with { EventLog = LogPath },
-            _dir.Path, NullLogger.Instance, backend, boot ?? ThisBoot);
-
-    private async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IMeasurementBackend backend, ImageDigest digest, BootIdentity? boot = null)
+    [Fact]
+    public async Task A_stop_while_the_backend_waits_before_any_extend_leaves_no_record_that_demands_a_reboot()
     {
-        var measurer = NewMeasurer(backend, boot);
+        var stopped = new RecordingBackend(this) { StopBeforeCommit = true };
+        var first = () => MeasureAsync(stopped, Digests.A);
+        await first.Should().ThrowAsync<OperationCanceledException>();
+
+        File.Exists(_dir.Combine("measured.json")).Should().BeFalse("nothing was extended");
+        File.Exists(LogPath).Should().BeFalse("no entry is logged for an extend that never began");
+        var next = new RecordingBackend(this);
+        await MeasureAsync(next, Digests.A);
+        next.Extended.Should().HaveCount(2);
+    }
+
+    [Theory]
+    [InlineData(Platform.Dev, "recording", "backend 'recording' on platform 'dev'")]
+    [InlineData(Platform.Tee, "other", "backend 'other' on platform 'tee'")]
+    public async Task A_record_of_another_platform_or_backend_is_not_this_runs_measurement(Platform platform, string backend, string named)
+    {
+        await MeasureAsync(new RecordingBackend(this) { Name = backend }, Digests.A, platform: platform);
+        var now = new RecordingBackend(this);
+
+        var prepare = () => NewMeasurer(now).PrepareAsync(Digests.A, CancellationToken.None);
+
+        var refused = (await prepare.Should().ThrowAsync<AlreadyMeasuredException>()).Which;
+        refused.ExitCode.Should().Be(ExitCode.AlreadyMeasuredOther);
+        refused.Message.Should().Contain(named).And.Contain("not by backend 'recording' on platform 'tee'").And.Contain("reboot");
+        now.Extended.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_log_whose_boot_is_unknown_is_refused_without_its_record()
+    {
+        await MeasureAsync(new RecordingBackend(this), Digests.A);
+        File.Delete(_dir.Combine("measured.json"));
+        File.Delete(LogPath + ".boot_id");
+
+        var prepare = () => NewMeasurer(new RecordingBackend(this), new BootIdentity("next-boot")).PrepareAsync(Digests.A, CancellationToken.None);
+
+        (await prepare.Should().ThrowAsync<MeasurementException>()).Which.Message.Should().Contain("unknown boot");
+    }
+
+    private Measurer NewMeasurer(IMeasurementBackend backend, BootIdentity? boot = null, Platform platform = Platform.Tee) =>
+        new(MeasurementSettings.Default with { EventLog = LogPath },
+            _dir.Path, platform, NullLogger.Instance, backend, boot ?? ThisBoot);
+
+    private async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IMeasurementBackend backend, ImageDigest digest, BootIdentity? boot = null, Platform platform = Platform.Tee)
+    {
+        var measurer = NewMeasurer(backend, boot, platform);
         await measurer.PrepareAsync(digest, CancellationToken.None);
         return await measurer.MeasureAsync(Events(digest), CancellationToken.None);
     }
@@ -171,7 +213,9 @@ public sealed class MeasurerTests : IDisposable
 
         public int FailOnExtend { get; init; }
 
-        public string Name => "recording";
+        public bool StopBeforeCommit { get; init; }
+
+        public string Name { get; init; } = "recording";
 
         public int RegisterIndex => 3;
 
@@ -179,8 +223,11 @@ public sealed class MeasurerTests : IDisposable
 
         public Task EnsureAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task ExtendAsync(RuntimeEvent runtimeEvent, CancellationToken cancellationToken)
+        public Task ExtendAsync(RuntimeEvent runtimeEvent, Action commit, CancellationToken cancellationToken)
         {
+            if (StopBeforeCommit)
+                throw new OperationCanceledException("stopped while waiting for dstack's lock");
+            commit();
             if (Extended.Count + 1 == FailOnExtend)
                 throw new IOException("the process is killed here");
             LogLinesAtExtend.Add(File.ReadAllLines(test.LogPath).Length);

@@ -20,7 +20,7 @@ public sealed class TdxSysfsBackendTests : IDisposable
         var backend = new TdxSysfsBackend(rtmr);
         await backend.EnsureAvailableAsync(CancellationToken.None);
 
-        var extend = () => backend.ExtendAsync(new RuntimeEvent("app-id", [0xde, 0xad]), CancellationToken.None);
+        var extend = () => backend.ExtendAsync(new RuntimeEvent("app-id", [0xde, 0xad]), () => { }, CancellationToken.None);
 
         var failure = (await extend.Should().ThrowAsync<MeasurementException>()).Which;
         failure.ExitCode.Should().Be(ExitCode.MeasurementFailed);
