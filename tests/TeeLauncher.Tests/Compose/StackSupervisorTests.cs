@@ -12,10 +12,11 @@ public sealed class StackSupervisorTests : IDisposable
     private readonly ScriptedDocker _docker = new();
     private readonly FakeTimeProvider _time = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("stack-supervisor-tests-");
 
     private Task Watch()
     {
-        var compose = new ComposeRunner(_docker, ComposeSettings.Default with { Project = "app" }, NullLogger.Instance);
+        var compose = new ComposeRunner(_docker, ComposeSettings.Default with { Project = "app" }, ComposeSeal.Create(_folder.FullName), NullLogger.Instance);
         return new StackSupervisor(_docker, compose, NullLogger.Instance, _time).WatchAsync(_stop.Token);
     }
 
@@ -85,5 +86,9 @@ public sealed class StackSupervisorTests : IDisposable
         await _stop.CancelAsync();
     }
 
-    public void Dispose() => _stop.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _folder.Delete(recursive: true);
+    }
 }
