@@ -47,6 +47,8 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
     public async Task CheckModelAsync(byte[] rendered, ModelExpectation expected, string template, CancellationToken cancellationToken)
     {
         var plugin = (await CommandAsync(cancellationToken)).Count > 1;
+        if (plugin && !(pluginInstalled ?? ComposePlugin.IsInstalled)())
+            throw new ComposeException("compose cannot be asked for its model of the template: docker's compose plugin is not installed in a system plugin folder");
         var output = await ComposeAsync("-", plugin ? ["config", "--format", "json"] : ["config"], cancellationToken, PipeSource.FromBytes(rendered));
         if (output.ExitCode == 127)
             throw new ComposeException($"compose cannot be asked for its model of the template: {output.Complaint}");
