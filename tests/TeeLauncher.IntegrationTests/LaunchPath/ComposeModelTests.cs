@@ -37,7 +37,7 @@ public sealed class ComposeModelTests
     {
         ["empty compose.env value"] = "environment variable 'TOKEN' without a value",
         ["'null' compose.env value"] = "environment variable 'TOKEN' without a value",
-        ["profiles"] = "compose would not start it",
+        ["profiles"] = "would not start it",
         ["scale 0"] = "scale 0: compose up would not start it",
         ["deploy.replicas 0"] = "compose up would not start it",
         ["image volume"] = "mounts the image 'busybox:latest', which the launcher does not pull",
