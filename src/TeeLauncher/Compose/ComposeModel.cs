@@ -150,13 +150,13 @@ public static class ComposeModel
         switch (volume)
         {
             case YamlScalar shortForm when seal.Holds(shortForm.Value.Split(':')[0]):
-                problems.Add($"service '{service}' volume '{shortForm.Value}': {RelativePath}");
+                problems.Add($"service '{service}' volume '{seal.AsWritten(shortForm.Value)}': {RelativePath}");
                 break;
             case YamlMapping longForm:
                 var type = (longForm["type"] as YamlScalar)?.Value;
                 var source = (longForm["source"] as YamlScalar)?.Value ?? "";
                 if (type == "bind" && seal.Holds(source))
-                    problems.Add($"service '{service}' volume source '{source}': {RelativePath}");
+                    problems.Add($"service '{service}' volume source '{seal.AsWritten(source)}': {RelativePath}");
                 else if (type == "image" && source != expected.MeasuredImage && !expected.PulledImages.Contains(source))
                     problems.Add($"service '{service}' mounts the image '{source}', which the launcher does not pull: an image volume must name the measured image or another service's pinned image");
                 break;

@@ -49,6 +49,9 @@ public sealed class ComposeSeal
     public bool Holds(string hostPath) =>
         hostPath == ProjectDirectory || hostPath.StartsWith(ProjectDirectory + "/", StringComparison.Ordinal);
 
+    /// <summary>A path <see cref="Holds"/> found, as the operator wrote it relative to the project directory (<c>~</c> reads alike).</summary>
+    public string AsWritten(string hostPath) => "." + hostPath[ProjectDirectory.Length..];
+
     private static Dictionary<string, string?> SealedEnvironment(ComposeSeal seal)
     {
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);

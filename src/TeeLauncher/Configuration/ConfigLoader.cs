@@ -272,6 +272,6 @@ public static partial class ConfigLoader
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
     private static partial Regex ProjectName();
 
-    [GeneratedRegex("^[A-Z_][A-Z0-9_]*$")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 }

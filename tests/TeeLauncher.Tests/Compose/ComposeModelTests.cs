@@ -42,8 +42,8 @@ public sealed class ComposeModelTests : IDisposable
         [
             "the measured service 'app' has scale 0: compose up would not start it",
             "service 'app' has environment variable 'TOKEN' without a value: compose would copy it from its own environment, which no event covers; give it a value (an empty compose.env value renders as none)",
-            $"service 'app' volume source '{_seal.ProjectDirectory}/state': a relative or '~' host path: compose runs in an empty directory of the launcher's own, so write the host path absolute",
-            $"service 'app' volume source '{_seal.ProjectDirectory}/.ssh': a relative or '~' host path: compose runs in an empty directory of the launcher's own, so write the host path absolute",
+            "service 'app' volume source './state': a relative or '~' host path: compose runs in an empty directory of the launcher's own, so write the host path absolute",
+            "service 'app' volume source './.ssh': a relative or '~' host path: compose runs in an empty directory of the launcher's own, so write the host path absolute",
             "service 'app' mounts the image 'busybox:latest', which the launcher does not pull: an image volume must name the measured image or another service's pinned image",
             "service 'app' has 'use_api_socket', which is not on the launcher's list of service keys known to run only the measured file (docs/spec.md §7)",
             "service 'other' has 'provider', which is not on the launcher's list of service keys known to run only the measured file (docs/spec.md §7)",
@@ -70,8 +70,8 @@ public sealed class ComposeModelTests : IDisposable
         [
             "the measured service 'app' has scale 0: compose up would not start it",
             "service 'app' has environment variable 'TOKEN' without a value: compose would copy it from its own environment, which no event covers; give it a value (an empty compose.env value renders as none)",
-            $"service 'app' volume '{_seal.ProjectDirectory}/state:/state:rw': a relative or '~' host path: compose runs in an empty directory of the launcher's own, so write the host path absolute",
-            $"service 'app' volume '{_seal.ProjectDirectory}/.ssh:/keys:rw': a relative or '~' host path: compose runs in an empty directory of the launcher's own, so write the host path absolute",
+            "service 'app' volume './state:/state:rw': a relative or '~' host path: compose runs in an empty directory of the launcher's own, so write the host path absolute",
+            "service 'app' volume './.ssh:/keys:rw': a relative or '~' host path: compose runs in an empty directory of the launcher's own, so write the host path absolute",
             "service 'other' runs 'busybox:latest', which is not an image the launcher pulls pinned by digest",
         ]);
     }
