@@ -1,6 +1,9 @@
 namespace TeeLauncher.Compose;
 
-/// <summary>Where the docker CLI looks for its compose plugin (the user's config folder, then the system folders).</summary>
+/// <summary>
+/// Where the docker CLI looks for its compose plugin when compose runs sealed (docs/spec.md §7): the system folders only,
+/// since compose's docker config directory is the launcher's empty one.
+/// </summary>
 public static class ComposePlugin
 {
     private static readonly string[] SystemFolders =
@@ -10,13 +13,5 @@ public static class ComposePlugin
     ];
 
     public static bool IsInstalled() =>
-        Folders().Any(folder => File.Exists(Path.Combine(folder, "docker-compose")));
-
-    private static IEnumerable<string> Folders()
-    {
-        var config = Environment.GetEnvironmentVariable("DOCKER_CONFIG") is { Length: > 0 } configured
-            ? configured
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker");
-        return [Path.Combine(config, "cli-plugins"), .. SystemFolders];
-    }
+        SystemFolders.Any(folder => File.Exists(Path.Combine(folder, "docker-compose")));
 }

@@ -3,14 +3,17 @@ using Microsoft.Extensions.Logging;
 using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Compose;
 
 /// <summary>Starts, stops and inspects the compose project (docs/spec.md §7, 8).</summary>
 /// <param name="pluginInstalled">Whether docker has its compose plugin; <see cref="ComposePlugin.IsInstalled"/> unless a test says.</param>
-public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings, ILogger logger, Func<bool>? pluginInstalled = null)
+/// <param name="seal">What compose runs in: every compose process gets its project directory and environment.</param>
+public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings, ComposeSeal seal, ILogger logger, Func<bool>? pluginInstalled = null)
 {
     private const string ProjectLabel = "com.docker.compose.project";
+    private const string ServiceLabel = "com.docker.compose.service";
 
     private IReadOnlyList<string>? _command;
 
@@ -37,30 +40,83 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
     }
 
     /// <summary>
-    /// Starts "up" now with <c>--file -</c>, in the rendered file's folder (compose's project directory either way);
+    /// Asks compose for its model of <paramref name="rendered"/> (<c>config</c>, JSON from the plugin) and judges it
+    /// (docs/spec.md §7). A file compose refuses, or a model that runs something unmeasured, is a config error naming
+    /// <paramref name="template"/>; a compose that cannot be started is a compose failure.
+    /// </summary>
+    public async Task CheckModelAsync(byte[] rendered, ModelExpectation expected, string template, CancellationToken cancellationToken)
+    {
+        var plugin = (await CommandAsync(cancellationToken)).Count > 1;
+        if (plugin && !(pluginInstalled ?? ComposePlugin.IsInstalled)())
+            throw new ComposeException("compose cannot be asked for its model of the template: docker's compose plugin is not installed in a system plugin folder");
+        var output = await ComposeAsync("-", plugin ? ["config", "--format", "json"] : ["config"], cancellationToken, PipeSource.FromBytes(rendered));
+        if (output.ExitCode == 127)
+            throw new ComposeException($"compose cannot be asked for its model of the template: {output.Complaint}");
+        if (!output.Succeeded)
+            throw new ConfigException(InputProblem.InFile(template, $"compose refuses the rendered template: {output.Complaint}"));
+        var problems = ComposeModel.Judge(ComposeModel.Read(output.StandardOutput), expected, seal);
+        if (problems.Count > 0)
+            throw new ConfigException(problems.Select(p => InputProblem.InFile(template, $"in compose's model of the rendered template, {p}")).ToList());
+    }
+
+    /// <summary>
+    /// Every measured service has a running container of the measured image (by image ID), else a compose failure: compose
+    /// said the stack is up, but the measurement would not describe what runs.
+    /// </summary>
+    public async Task CheckMeasuredRunningAsync(IReadOnlyCollection<string> services, PinnedImage measured, CancellationToken cancellationToken)
+    {
+        var image = await docker.RunAsync(["image", "inspect", "--format", "{{.Id}}", measured.Reference], cancellationToken);
+        if (!image.Succeeded)
+            throw Failure($"cannot inspect the measured image {measured.Reference}", image);
+        var imageId = image.StandardOutput.Trim();
+        var ids = (await ContainersAsync(cancellationToken)).Select(c => c.Id).ToList();
+        var running = new HashSet<string>(StringComparer.Ordinal);
+        if (ids.Count > 0)
+        {
+            var inspect = await docker.RunAsync(
+                ["inspect", "--format", $"{{{{index .Config.Labels \"{ServiceLabel}\"}}}}\t{{{{.Image}}}}\t{{{{.State.Status}}}}", .. ids], cancellationToken);
+            if (!inspect.Succeeded)
+                throw Failure($"cannot inspect the containers of project '{Project}'", inspect);
+            foreach (var fields in inspect.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')))
+            {
+                if (fields is [var service, var id, "running" or "restarting"] && id == imageId)
+                    running.Add(service);
+            }
+        }
+        var missing = services.Where(s => !running.Contains(s)).ToList();
+        if (missing.Count > 0)
+            throw new ComposeException(
+                $"compose reported project '{Project}' up, but measured service(s) {string.Join(", ", missing.Select(s => $"'{s}'"))} have no running container of the measured image {measured.Reference} ({imageId})");
+    }
+
+    /// <summary>
+    /// Starts "up" now with <c>--file -</c>, in the sealed project directory;
     /// the file itself goes to compose only through <see cref="PendingUp.UpAsync"/>, after the measurement. Compose v1
     /// spends about a second in Python imports before it reads its file: started before the pull, it does so meanwhile.
     /// </summary>
-    public PendingUp StartUp(string renderedFile, CancellationToken cancellationToken) =>
+    public PendingUp StartUp(CancellationToken cancellationToken) =>
         new(async (input, token) =>
         {
             // The launcher pulled every image: compose must neither build nor pull. docker-compose v1 has no --pull; it
             // pulls only what is missing, and the launcher checked that every image is present.
             var plugin = (await CommandAsync(token)).Count > 1;
-            return await ComposeAsync(renderedFile,
+            return await ComposeAsync("-",
                 ["up", "--detach", "--remove-orphans", "--no-build", .. plugin ? new[] { "--pull", "never" } : []], token, input);
         }, Project, cancellationToken);
 
     /// <summary>
     /// Gives the pending "up" the measured file; if compose fails, or a stop is requested while it is still starting
-    /// the stack (a service waiting on a health check), runs compose down: nothing of the measured workload is left
-    /// running unsupervised (docs/spec.md §8, 10). <paramref name="stopping"/> is told before the down.
+    /// the stack (a service waiting on a health check), or <paramref name="checkUp"/> finds the stack is not what was measured,
+    /// runs compose down: nothing of the measured workload is left running unsupervised (docs/spec.md §8, 10).
+    /// <paramref name="stopping"/> is told before the down.
     /// </summary>
-    public async Task UpElseDownAsync(PendingUp up, byte[] rendered, string renderedFile, Action stopping, CancellationToken cancellationToken)
+    public async Task UpElseDownAsync(
+        PendingUp up, byte[] rendered, string renderedFile, Func<Task> checkUp, Action stopping, CancellationToken cancellationToken)
     {
         try
         {
             await up.UpAsync(rendered);
+            await checkUp();
         }
         catch (Exception e) when (e is OperationCanceledException or LauncherException)
         {
@@ -142,16 +198,17 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
             ? new DaemonUnreachableException($"{what}: the docker daemon cannot be reached: {output.Complaint}; check that dockerd runs and that the launcher may use its socket")
             : new ComposeException($"{what}: {output.Complaint}");
 
+    /// <summary>Runs compose sealed: <paramref name="file"/> is "-" when compose reads it from <paramref name="fileFromInput"/>.</summary>
     private async Task<DockerOutput> ComposeAsync(
-        string renderedFile, IReadOnlyList<string> verb, CancellationToken cancellationToken, PipeSource? fileFromInput = null)
+        string file, IReadOnlyList<string> verb, CancellationToken cancellationToken, PipeSource? fileFromInput = null)
     {
         var command = await CommandAsync(cancellationToken);
-        var directory = Path.GetDirectoryName(renderedFile)!;
         return await docker.RunInAsync(
             command[0],
-            [.. command.Skip(1), "--project-name", Project, "--file", fileFromInput is null ? renderedFile : "-", .. verb],
-            directory,
+            [.. command.Skip(1), "--project-name", Project, "--project-directory", seal.ProjectDirectory, "--file", file, .. verb],
+            seal.ProjectDirectory,
             fileFromInput ?? PipeSource.Null,
+            seal.Environment,
             cancellationToken);
     }
 }

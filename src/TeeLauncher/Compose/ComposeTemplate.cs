@@ -149,7 +149,7 @@ public sealed partial class ComposeTemplate
 
         var usage = new Dictionary<YamlScalar, Usage>(ReferenceEqualityComparer.Instance);
         var budget = MaxExpandedNodes;
-        Collect(_root, isKey: false, usage, ref budget);
+        CollectDocument(_root, usage, ref budget);
         if (budget < 0)
             problems.Add(At(_root.Start, $"the document stands for more than {MaxExpandedNodes} nodes once aliases are expanded"));
         CheckDocument(_root, env, analysis);
@@ -160,8 +160,26 @@ public sealed partial class ComposeTemplate
         return analysis;
     }
 
-    /// <summary>Records how each scalar is used, aliases expanded: whether as a key, and how many times as a value.</summary>
-    private static void Collect(YamlNode node, bool isKey, Dictionary<YamlScalar, Usage> usage, ref int budget)
+    /// <summary>
+    /// Collects every scalar; a top-level <c>x-</c> extension is a definition compose does not run, so its values count
+    /// only where they are merged or aliased into the document (the measured image in an anchor merged into services).
+    /// </summary>
+    private static void CollectDocument(YamlNode root, Dictionary<YamlScalar, Usage> usage, ref int budget)
+    {
+        if (root is not YamlMapping top)
+        {
+            Collect(root, isKey: false, counted: true, usage, ref budget);
+            return;
+        }
+        foreach (var (key, value) in top.Entries)
+        {
+            Collect(key, isKey: true, counted: true, usage, ref budget);
+            Collect(value, isKey: false, counted: !key.Value.StartsWith("x-", StringComparison.Ordinal), usage, ref budget);
+        }
+    }
+
+    /// <summary>Records how each scalar is used, aliases expanded: whether as a key, and how many times as a counted value.</summary>
+    private static void Collect(YamlNode node, bool isKey, bool counted, Dictionary<YamlScalar, Usage> usage, ref int budget)
     {
         if (--budget < 0)
             return;
@@ -169,17 +187,17 @@ public sealed partial class ComposeTemplate
         {
             case YamlScalar scalar:
                 var use = usage.GetValueOrDefault(scalar);
-                usage[scalar] = isKey ? use with { IsKey = true } : use with { ValueUses = use.ValueUses + 1 };
+                usage[scalar] = isKey ? use with { IsKey = true } : counted ? use with { ValueUses = use.ValueUses + 1 } : use;
                 break;
             case YamlSequence sequence:
                 foreach (var item in sequence.Items)
-                    Collect(item, isKey: false, usage, ref budget);
+                    Collect(item, isKey: false, counted, usage, ref budget);
                 break;
             case YamlMapping mapping:
                 foreach (var (key, value) in mapping.Entries)
                 {
-                    Collect(key, isKey: true, usage, ref budget);
-                    Collect(value, isKey: false, usage, ref budget);
+                    Collect(key, isKey: true, counted, usage, ref budget);
+                    Collect(value, isKey: false, counted, usage, ref budget);
                 }
                 break;
         }

@@ -184,7 +184,9 @@ public static partial class YamlTree
         {
             var scalar = parser.Consume<Scalar>();
             if (scalar.Style == ScalarStyle.Plain && Yaml11Typed().IsMatch(scalar.Value))
-                Problem(scalar.Start, $"'{scalar.Value}' is read as a boolean or number by YAML 1.1 and as a string by YAML 1.2 (or the other way round): quote it, or write a number in plain decimal");
+                Problem(scalar.Start, Timestamp().IsMatch(scalar.Value)
+                    ? $"'{scalar.Value}' is a timestamp for YAML 1.1 (docker-compose v1 cannot use it) and a string for YAML 1.2: write the string quoted"
+                    : $"'{scalar.Value}' is read as a boolean or number by YAML 1.1 and as a string by YAML 1.2 (or the other way round): write the value you mean as both read it (a number in decimal, or with a leading 0 in octal; true or false; text quoted)");
             var style = scalar.Style switch
             {
                 ScalarStyle.Plain => YamlScalarStyle.Plain,
@@ -269,12 +271,16 @@ public static partial class YamlTree
     }
 
     /// <summary>
-    /// Plain scalars whose type YAML 1.1 and 1.2 disagree on: 1.1's yes/no/on/off booleans, sexagesimal (<c>22:22</c> is
-    /// 1342), octal with a leading zero, binary, underscores in numbers; 1.2's <c>0o</c> octal and exponents without a
-    /// dot; PyYAML's <c>=</c>.
+    /// Plain scalars whose type the two readers disagree on (PyYAML for YAML 1.1, compose v2's reader): 1.1's yes/no/on/off
+    /// booleans, sexagesimal (<c>22:22</c> is 1342), a leading zero followed by 8 or 9, 1.2's <c>0o</c> octal and exponents
+    /// without a dot, PyYAML's <c>=</c>, and timestamps. Read alike, and so allowed: <c>y</c>/<c>n</c> (strings for both),
+    /// octal with a leading zero (<c>0755</c> is 493 for both), binary and underscores in numbers.
     /// </summary>
-    [GeneratedRegex(@"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|=|[-+]?0[0-9_]+(?:\.[0-9_]*)?|[-+]?0o[0-7]+|[-+]?0b[01_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[-+]?[0-9]+_[0-9_]*(?:\.[0-9_]*)?|[-+]?[0-9]+[eE][-+]?[0-9]+)$")]
+    [GeneratedRegex(@"^(?:yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|=|[-+]?0[0-7_]*[89][0-9_]*(?:\.[0-9_]*)?|[-+]?0o[0-7]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|[-+]?[0-9]+[eE][-+]?[0-9]+|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)$")]
     private static partial Regex Yaml11Typed();
+
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}")]
+    private static partial Regex Timestamp();
 
     /// <summary>Plain scalars YAML 1.1 or 1.2 resolves to null, a boolean or a number (including 1.1's sexagesimal and octal forms).</summary>
     [GeneratedRegex(@"^(?:|~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?\.?[0-9][0-9a-zA-Z_.:+-]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")]

@@ -259,7 +259,7 @@ public static partial class ConfigLoader
         {
             var at = table.KeyPosition(name);
             if (!EnvName().IsMatch(name))
-                section.ProblemAt(at, $"compose.env name '{name}' must match [A-Z_][A-Z0-9_]*");
+                section.ProblemAt(at, $"compose.env name '{name}' must match [A-Za-z_][A-Za-z0-9_]* (compose interpolates lower-case names too)");
             else if (name == "TEE_LAUNCHER_IMAGE")
                 section.ProblemAt(at, "compose.env must not set TEE_LAUNCHER_IMAGE: the launcher sets it to the measured image");
             else if (value is not string text)
@@ -283,6 +283,6 @@ public static partial class ConfigLoader
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]*$")]
     private static partial Regex ProjectName();
 
-    [GeneratedRegex("^[A-Z_][A-Z0-9_]*$")]
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
 }

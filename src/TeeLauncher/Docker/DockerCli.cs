@@ -31,9 +31,13 @@ public interface IDockerRunner
     /// <summary>Runs docker to completion; <paramref name="onOutputLine"/>, when given, sees each line of standard output as it comes.</summary>
     Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine = null);
 
-    /// <summary>Runs <paramref name="executable"/> (docker, or docker-compose) in <paramref name="workingDirectory"/>, its standard input from <paramref name="standardInput"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="executable"/> (docker, or docker-compose) in <paramref name="workingDirectory"/>, its standard input from
+    /// <paramref name="standardInput"/>, with <paramref name="environment"/> changed (a null value removes the variable).
+    /// </summary>
     Task<DockerOutput> RunInAsync(
-        string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput, CancellationToken cancellationToken);
+        string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput,
+        IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken);
 }
 
 /// <summary>Runs docker (and compose) through CliWrap with argument lists; the environment is inherited, so DOCKER_HOST applies.</summary>
@@ -45,8 +49,9 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
         RunAsync(Executable, arguments, cancellationToken, onOutputLine: onOutputLine);
 
     public Task<DockerOutput> RunInAsync(
-        string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput, CancellationToken cancellationToken) =>
-        RunAsync(executable, arguments, cancellationToken, workingDirectory, standardInput: standardInput);
+        string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput,
+        IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
+        RunAsync(executable, arguments, cancellationToken, workingDirectory, standardInput: standardInput, environment: environment);
 
     private const int StreamedLinesKept = 64;
 
@@ -54,7 +59,8 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
     public static async Task<DockerOutput> RunAsync(
         string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken, string? workingDirectory = null,
         Action<string>? onOutputLine = null,
-        PipeSource? standardInput = null)
+        PipeSource? standardInput = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var clock = Stopwatch.StartNew();
         var standardOutput = new StringBuilder();
@@ -77,6 +83,8 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
             .WithStandardInputPipe(standardInput ?? PipeSource.Null);
         if (workingDirectory is not null)
             command = command.WithWorkingDirectory(workingDirectory);
+        if (environment is not null)
+            command = command.WithEnvironmentVariables(environment);
         try
         {
             var result = await command.ExecuteAsync(cancellationToken);

@@ -84,4 +84,18 @@ public sealed record LaunchInputs(
 }
 
 /// <summary>The inputs with the digest chosen for this boot and every image to pull, the measured one first.</summary>
-public sealed record ChosenLaunch(LaunchInputs Inputs, DigestSelection Selection, IReadOnlyList<PullRequest> PullRequests);
+public sealed record ChosenLaunch(LaunchInputs Inputs, DigestSelection Selection, IReadOnlyList<PullRequest> PullRequests)
+{
+    /// <summary>
+    /// The compose file with every image named as <paramref name="images"/> (one for each pull request, the measured one
+    /// first: as requested before the pull, as pulled after it), and what compose's model of it must show.
+    /// </summary>
+    public (byte[] Rendered, ModelExpectation Model) RenderFor(IReadOnlyList<PinnedImage> images)
+    {
+        var env = Inputs.Config.Compose.Env;
+        var rendered = Inputs.Template.Render(images[0], env,
+            PullRequests.Skip(1).Zip(images.Skip(1)).ToDictionary(p => p.First.Image.Reference, p => p.Second));
+        return (rendered, new ModelExpectation(Inputs.Template.Stack(env).MeasuredServices, images[0].Reference,
+            images.Skip(1).Select(i => i.Reference).ToHashSet(StringComparer.Ordinal)));
+    }
+}

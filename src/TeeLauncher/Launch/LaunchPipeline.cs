@@ -41,24 +41,33 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             await measurer.PrepareAsync(launch.Selection.Digest, cancellationToken);
             Status.MeasurementReady(measurer.Backend);
 
+            // Compose's own model of the file is judged before anything is pulled (docs/spec.md §7).
+            var compose = new ComposeRunner(_docker, config.Compose, ComposeSeal.Create(config.Launcher.StateDir), loggers.CreateLogger("compose"));
+            var (planned, plannedModel) = launch.RenderFor(launch.PullRequests.Select(r => r.Image).ToList());
+            await compose.CheckModelAsync(planned, plannedModel, config.Compose.File, cancellationToken);
+
             // Quiescing runs while the image is pulled and finishes before the measurement; compose starts now too,
             // but receives the file only after the measurement.
-            var compose = new ComposeRunner(_docker, config.Compose, loggers.CreateLogger("compose"));
             // Not cancelled by SIGTERM: a stop that began is finished, so no container of the project runs unsupervised.
             quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(CancellationToken.None);
-            await using var up = compose.StartUp(state.RenderedComposeFile, cancellationToken);
+            await using var up = compose.StartUp(cancellationToken);
 
             var pulled = await PullAsync(launch, cancellationToken);
             await QuiescedAsync(quiesce, compose);
 
-            var rendered = Render(launch, pulled);
+            var (rendered, model) = launch.RenderFor(pulled.Select(p => p.Image).ToList());
+            // A mirror changes the references the file names; the model of the bytes measured is judged again.
+            if (!rendered.AsSpan().SequenceEqual(planned))
+                await compose.CheckModelAsync(rendered, model, config.Compose.File, cancellationToken);
             StateDirectory.WriteAtomically(state.RenderedComposeFile, rendered);
             Status.Pulled(pulled, state.RenderedComposeFile, rendered);
             await up.EnsureWaitingAsync();
             var measured = await measurer.MeasureAsync(LaunchEvents.For(config.Measurement, launch.Selection.Digest, rendered), cancellationToken);
             Status.Measured(measured);
 
-            await compose.UpElseDownAsync(up, rendered, state.RenderedComposeFile, Status.StoppingStack, cancellationToken);
+            await compose.UpElseDownAsync(up, rendered, state.RenderedComposeFile,
+                () => compose.CheckMeasuredRunningAsync(model.MeasuredServices, pulled[0].Image, cancellationToken),
+                Status.StoppingStack, cancellationToken);
             Status.Running(pulled[0].Image);
             var approval = launch.Selection.ApprovedHashesFile is { } approvedList
                 ? new ApprovalGuard(config.Image, approvedList, launch.Selection.Digest, Status, loggers.CreateLogger("approval"))
@@ -105,11 +114,6 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
         if (await quiesce is var stopped and > 0)
             _log.LogWarning("Stopped {Count} container(s) of project {Project} that ran before measurement", stopped, compose.Project);
     }
-
-    /// <summary>The compose file with every image pinned to what was pulled: the bytes that are measured and given to compose.</summary>
-    private static byte[] Render(ChosenLaunch launch, IReadOnlyList<PullResult> pulled) =>
-        launch.Inputs.Template.Render(pulled[0].Image, launch.Inputs.Config.Compose.Env,
-            pulled.Skip(1).ToDictionary(r => r.Requested.Reference, r => r.Image));
 
     private async Task FinishQuiescingAsync(Task<int> quiesce)
     {

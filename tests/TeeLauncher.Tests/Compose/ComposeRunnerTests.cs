@@ -8,8 +8,19 @@ using TeeLauncher.Errors;
 namespace TeeLauncher.Tests.Compose;
 
 /// <summary>The compose command lines, and compose down after a failed or interrupted up, against a scripted docker.</summary>
-public sealed class ComposeRunnerTests
+public sealed class ComposeRunnerTests : IDisposable
 {
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("compose-runner-tests-");
+    private readonly ComposeSeal _seal;
+
+    public ComposeRunnerTests() => _seal = ComposeSeal.Create(_folder.FullName);
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    private string Sealed => $"--project-directory {_seal.ProjectDirectory}";
+
+    private string In => $"(in {_seal.ProjectDirectory})";
+
     private const string RenderedFile = "/var/lib/tee-launcher/compose.rendered.yml";
     private static readonly byte[] Rendered = Encoding.UTF8.GetBytes("services:\n  app:\n    image: app@sha256:00\n");
 
@@ -18,12 +29,12 @@ public sealed class ComposeRunnerTests
 
     private ComposeRunner Runner(ComposeCommandKind command = ComposeCommandKind.DockerComposePlugin, double stopSeconds = 30) =>
         new(_docker, ComposeSettings.Default with { Project = "app", Command = command, StopTimeout = TimeSpan.FromSeconds(stopSeconds) },
-            NullLogger.Instance);
+            _seal, NullLogger.Instance);
 
     private async Task UpAsync(ComposeRunner compose, CancellationToken cancellationToken = default)
     {
-        await using var up = compose.StartUp(RenderedFile, cancellationToken);
-        await compose.UpElseDownAsync(up, Rendered, RenderedFile, () => _stoppingTold++, cancellationToken);
+        await using var up = compose.StartUp(cancellationToken);
+        await compose.UpElseDownAsync(up, Rendered, RenderedFile, () => Task.CompletedTask, () => _stoppingTold++, cancellationToken);
     }
 
     [Fact]
@@ -35,7 +46,7 @@ public sealed class ComposeRunnerTests
         await UpAsync(Runner());
 
         _docker.Calls.Should().Equal(
-            "docker compose --project-name app --file - up --detach --remove-orphans --no-build --pull never (in /var/lib/tee-launcher)");
+            $"docker compose --project-name app {Sealed} --file - up --detach --remove-orphans --no-build --pull never {In}");
         given.Should().Equal(Rendered);
         _stoppingTold.Should().Be(0);
     }
@@ -45,7 +56,7 @@ public sealed class ComposeRunnerTests
     {
         await UpAsync(Runner(ComposeCommandKind.DockerComposeStandalone));
 
-        _docker.Calls.Should().Equal("docker-compose --project-name app --file - up --detach --remove-orphans --no-build (in /var/lib/tee-launcher)");
+        _docker.Calls.Should().Equal($"docker-compose --project-name app {Sealed} --file - up --detach --remove-orphans --no-build {In}");
     }
 
     [Theory]
@@ -55,7 +66,7 @@ public sealed class ComposeRunnerTests
     public async Task Auto_takes_the_plugin_only_when_it_is_installed_and_answers(bool installed, int versionExit, string expected)
     {
         _docker.Docker = arguments => arguments is ["compose", "version"] ? new DockerOutput(versionExit, "", "", TimeSpan.Zero) : ScriptedDocker.Ok;
-        var compose = new ComposeRunner(_docker, ComposeSettings.Default with { Command = ComposeCommandKind.Auto }, NullLogger.Instance, () => installed);
+        var compose = new ComposeRunner(_docker, ComposeSettings.Default with { Command = ComposeCommandKind.Auto }, _seal, NullLogger.Instance, () => installed);
 
         var command = await compose.CommandAsync(CancellationToken.None);
         await compose.CommandAsync(CancellationToken.None);
@@ -72,7 +83,7 @@ public sealed class ComposeRunnerTests
         var up = () => UpAsync(Runner(stopSeconds: 1.5));
 
         (await up.Should().ThrowAsync<ComposeException>()).WithMessage("compose failed to start project 'app': service app: unhealthy");
-        _docker.Calls[^1].Should().Be($"docker compose --project-name app --file {RenderedFile} down --timeout 2 (in /var/lib/tee-launcher)");
+        _docker.Calls[^1].Should().Be($"docker compose --project-name app {Sealed} --file {RenderedFile} down --timeout 2 {In}");
         _stoppingTold.Should().Be(1);
     }
 

@@ -169,7 +169,9 @@ public sealed class ComposeTemplateTests
     [InlineData(App + "    labels:\n      010: x\n", "compose.yml:5:7: the key '010' is not a string for YAML 1.1")]
     [InlineData(App + "    ports: [22:22]\n", "compose.yml:4:13: '22:22' is read as a boolean or number by YAML 1.1")]
     [InlineData(App + "    restart: no\n", "compose.yml:4:14: 'no' is read as a boolean or number by YAML 1.1")]
-    [InlineData(App + "    configs: [{source: c, mode: 0440}]\n", "compose.yml:4:33: '0440' is read as a boolean or number by YAML 1.1")]
+    [InlineData(App + "    labels: {x: 0489}\n", "compose.yml:4:17: '0489' is read as a boolean or number by YAML 1.1")]
+    [InlineData(App + "    labels: {x: 2001-12-14}\n", "compose.yml:4:17: '2001-12-14' is a timestamp for YAML 1.1")]
+    [InlineData(App + "    labels: {x: 2001-12-14t21:59:43.10-05:00}\n", "compose.yml:4:17: '2001-12-14t21:59:43.10-05:00' is a timestamp for YAML 1.1")]
     [InlineData(App + "    labels: {x: 1e3}\n", "compose.yml:4:17: '1e3' is read as a boolean or number by YAML 1.1")]
     [InlineData(App + "    image: busybox:latest\n", "compose.yml:4:5: duplicate key 'image'")]
     [InlineData(App + "    labels: {a: 1, \"a\": 2}\n", "compose.yml:4:20: duplicate key 'a'")]
@@ -184,6 +186,21 @@ public sealed class ComposeTemplateTests
         Problems(template).Should().Contain(p => p.StartsWith(problem));
     }
 
+    [Theory]
+    [InlineData(App + "    configs: [{source: c, mode: 0755}]\n")]
+    [InlineData(App + "    labels: {a: y, b: n, c: Y, d: N}\n")]
+    [InlineData(App + "    labels: {a: 1_000, b: 0b101}\n")]
+    [InlineData("x-app: &app\n  image: ${TEE_LAUNCHER_IMAGE}\n  network_mode: none\nservices:\n  a:\n    <<: *app\n  b:\n    <<: *app\n")]
+    [InlineData("x-i: &i ${TEE_LAUNCHER_IMAGE}\nservices:\n  app:\n    image: *i\n")]
+    public void What_both_readers_read_alike_is_accepted(string template) =>
+        Problems(template).Should().BeEmpty();
+
+    [Fact]
+    public void No_problem_advises_quoting_a_number()
+    {
+        Problems(App + "    labels: {a: 22:22, b: 0o17, c: 1e3}\n").Should().HaveCount(3).And.OnlyContain(p => !p.Contains("quote it"));
+    }
+
     [Fact]
     public void An_alias_bomb_is_refused()
     {
@@ -196,7 +213,7 @@ public sealed class ComposeTemplateTests
     [Theory]
     [InlineData(App + "  dbg:\n    image: ${TEE_LAUNCHER_IMAGE}-debug\n", "compose.yml:5:12: ${TEE_LAUNCHER_IMAGE} may only be the whole image")]
     [InlineData(App + "    labels:\n      via: ${TEE_LAUNCHER_IMAGE}\n", "compose.yml:5:12: ${TEE_LAUNCHER_IMAGE} may only be the whole image")]
-    [InlineData("x-i: &i ${TEE_LAUNCHER_IMAGE}\nservices:\n  app:\n    image: *i\n", "compose.yml:1:9: ${TEE_LAUNCHER_IMAGE} may only be the whole image")]
+    [InlineData("x-i: &i ${TEE_LAUNCHER_IMAGE}\nservices:\n  app:\n    image: *i\n    labels: {a: *i}\n", "compose.yml:1:9: ${TEE_LAUNCHER_IMAGE} may only be the whole image")]
     [InlineData("services:\n  app:\n    image: \"\\x24{TEE_LAUNCHER_IMAGE}\"\n", "compose.yml:3:12: write the measured image as ${TEE_LAUNCHER_IMAGE} itself")]
     [InlineData("services:\n  side:\n    image: " + Sidecar + "\n", "compose.yml:1:1: no service has image: ${TEE_LAUNCHER_IMAGE}")]
     [InlineData("", "compose.yml:1:1: the compose template is empty")]

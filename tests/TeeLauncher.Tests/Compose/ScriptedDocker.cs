@@ -61,7 +61,8 @@ internal sealed class ScriptedDocker : IDockerRunner
     }
 
     public async Task<DockerOutput> RunInAsync(
-        string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput, CancellationToken cancellationToken)
+        string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput,
+        IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken)
     {
         using var file = new MemoryStream();
         await standardInput.CopyToAsync(file, cancellationToken);

@@ -13,6 +13,7 @@ public sealed class StackSupervisorTests : IDisposable
     private readonly ScriptedDocker _docker = new();
     private readonly FakeTimeProvider _time = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("stack-supervisor-tests-");
 
     private readonly List<IReadOnlyList<ServiceRestarts>> _restarts = [];
     private string[] _inspected = [];
@@ -24,7 +25,7 @@ public sealed class StackSupervisorTests : IDisposable
 
     private Task Watch()
     {
-        var compose = new ComposeRunner(_docker, ComposeSettings.Default with { Project = "app" }, NullLogger.Instance);
+        var compose = new ComposeRunner(_docker, ComposeSettings.Default with { Project = "app" }, ComposeSeal.Create(_folder.FullName), NullLogger.Instance);
         return new StackSupervisor(_docker, compose, NullLogger.Instance, _time, r => { lock (_restarts) _restarts.Add(r); }).WatchAsync(_stop.Token);
     }
 
@@ -145,5 +146,9 @@ public sealed class StackSupervisorTests : IDisposable
         (await failed.Should().ThrowAsync<ComposeException>()).WithMessage("the stack of project 'app' failed: app-web-1 is exited");
     }
 
-    public void Dispose() => _stop.Dispose();
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _folder.Delete(recursive: true);
+    }
 }

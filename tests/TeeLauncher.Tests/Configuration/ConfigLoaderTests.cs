@@ -163,14 +163,14 @@ public sealed class ConfigLoaderTests : IDisposable
             [measurement]
             backend = "none"
             [compose]
-            env = { log_level = "info", OK = 3 }
+            env = { log-level = "info", OK = 3 }
             """).Should().SatisfyRespectively(
                 p => p.Should().StartWith("launcher.toml:4:13: image.reference 'Registry.example.com/Acme/node' is invalid:").And.Contain("Acme"),
                 p => p.Should().StartWith("launcher.toml:5:18: image.default_digest: 'sha256:XYZ' is not a digest"),
                 p => p.Should().Be("launcher.toml:7:12: pull.attempts must be an integer, found a string"),
                 p => p.Should().StartWith("launcher.toml:8:12: '30 minutes' is not a duration"),
                 p => p.Should().StartWith("launcher.toml:10:11: measurement.backend \"none\" is allowed only with launcher.platform = \"dev\""),
-                p => p.Should().Be("launcher.toml:12:9: compose.env name 'log_level' must match [A-Z_][A-Z0-9_]*"),
+                p => p.Should().Be("launcher.toml:12:9: compose.env name 'log-level' must match [A-Za-z_][A-Za-z0-9_]* (compose interpolates lower-case names too)"),
                 p => p.Should().Be("launcher.toml:12:34: compose.env.OK must be a string, found an integer"));
     }
 

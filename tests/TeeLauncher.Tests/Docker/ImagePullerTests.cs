@@ -177,7 +177,8 @@ public sealed class ImagePullerTests
         public void Release() => _release.TrySetResult();
 
         public Task<DockerOutput> RunInAsync(
-            string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput, CancellationToken cancellationToken) =>
+            string executable, IReadOnlyList<string> arguments, string workingDirectory, PipeSource standardInput,
+            IReadOnlyDictionary<string, string?> environment, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("the pull runs no compose");
 
         public async Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine = null)

@@ -65,6 +65,8 @@ public sealed class HostileDeployment : IDisposable
         [compose]
         file = "{{ComposeFile}}"
         project = "mpc"
+        # the plugin: validate asks it for its model only where it is installed (fast); docker-compose 1.29 costs a second a case
+        command = "docker compose"
         env = {{env}}
         stop_timeout = "10s"
         """ + "\n";
