@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The test environment of docs/spec.md §9, on loopback only:
 #   a private dockerd (vfs, no iptables, no bridge), a plain docker-registry,
-#   a software TPM (swtpm), a busybox base image and the npm package eciesjs.
+#   a software TPM (swtpm), a busybox base image and the npm package eciesjs;
+#   beside Debian 12's docker-compose 1.29, the compose v2 binaries of Debian 13's and Debian
+#   unstable's docker-compose packages (downloaded with apt into $TEE_TEST_STATE, with apt's own
+#   lists and cache there: the machine's apt sources are not changed).
 #
 #   testenv.sh up      install what is missing (apt, npm) and start what is not running
 #   testenv.sh down    stop what `up` started (recorded pid files), nothing else
@@ -16,6 +19,10 @@ state=${TEE_TEST_STATE:-/tmp/tee-launcher-testenv}
 registry_port=${TEE_TEST_REGISTRY_PORT:-5000}
 tpm_port=${TEE_TEST_TPM_PORT:-2321}
 docker_host="unix://$state/docker.sock"
+# Compose v2 as Debian ships it: the suite each comes from, and the directory it is unpacked to.
+compose_v2_suites=(trixie sid)
+compose_v2_dir() { echo "$state/compose-$1"; }
+compose_v2_binary() { echo "$(compose_v2_dir "$1")/usr/libexec/docker/cli-plugins/docker-compose"; }
 base_image="tee-test/busybox:latest"
 apt_packages=(docker.io docker-compose docker-registry apache2-utils busybox-static swtpm swtpm-tools tpm2-tools fuse3 python3-fusepy)
 eciesjs_version=0.4.16
@@ -30,6 +37,10 @@ export TEE_TEST_REGISTRY='127.0.0.1:$registry_port'
 export TEE_TEST_BASE_IMAGE='$base_image'
 export TEE_TEST_TPM_TCTI='swtpm:host=127.0.0.1,port=$tpm_port'
 export TEE_TEST_NODE_MODULES='$state/node/node_modules'
+export TEE_TEST_COMPOSE_V1='$(command -v docker-compose || echo /usr/bin/docker-compose)'
+export TEE_TEST_COMPOSE_V2_26='$(compose_v2_binary trixie)'
+export TEE_TEST_COMPOSE_V2_40='$(compose_v2_binary sid)'
+export TEE_TEST_DOCKER_CLI_20='/usr/bin/docker'
 EOF
 }
 
@@ -70,6 +81,56 @@ install_eciesjs() {
   mkdir -p "$state/node"
   npm install --prefix "$state/node" --no-audit --no-fund --silent "eciesjs@$eciesjs_version" >"$state/npm.log" 2>&1 \
     || { tail -n 20 "$state/npm.log" >&2; return 1; }
+}
+
+# The mirror of this machine's apt sources (deb822 or one-line format), unless DEBIAN_MIRROR is set.
+debian_mirror() {
+  [[ -n "${DEBIAN_MIRROR:-}" ]] && { echo "$DEBIAN_MIRROR"; return; }
+  local file
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
+    [[ -f "$file" ]] && grep -v '^[[:space:]]*#' "$file"
+  done | grep -oE "(https?|file)://[^[:space:]]+/debian/?([[:space:]]|\$)" | sed -n '1{s:[[:space:]]*$::;s:/$::;p}'
+}
+
+# apt with its own sources, lists and cache under $state/apt/SUITE: the suite's Release file is
+# checked against Debian's archive keyring, and nothing of the machine's apt state is read or changed.
+suite_apt() {
+  local suite=$1; shift
+  local dir="$state/apt/$suite"
+  apt-get -q -o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/nonexistent \
+    -o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache" -o Dir::State::status=/dev/null \
+    -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o Acquire::Languages=none \
+    -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false \
+    -o Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false \
+    -o Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false \
+    -o Acquire::IndexTargets::deb::Contents-deb::DefaultEnabled=false "$@"
+}
+
+# Downloads PACKAGE of SUITE into $state/apt/SUITE and prints the .deb's path.
+download_deb() {
+  local suite=$1 package=$2 dir="$state/apt/$1" mirror
+  mirror=$(debian_mirror)
+  [[ -n "$mirror" ]] || { say "no Debian mirror in /etc/apt/sources.list*; set DEBIAN_MIRROR"; return 1; }
+  mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/debs"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" >"$dir/sources.list"
+  suite_apt "$suite" update >"$dir/apt.log" 2>&1 || { tail -n 20 "$dir/apt.log" >&2; return 1; }
+  rm -f "$dir/debs/${package}_"*.deb
+  (cd "$dir/debs" && suite_apt "$suite" download "$package") >>"$dir/apt.log" 2>&1 || { tail -n 20 "$dir/apt.log" >&2; return 1; }
+  echo "$dir/debs/${package}_"*.deb
+}
+
+install_compose_v2() {
+  local suite binary deb version
+  for suite in "${compose_v2_suites[@]}"; do
+    binary=$(compose_v2_binary "$suite")
+    "$binary" version --short >/dev/null 2>&1 && continue
+    say "downloading docker-compose (compose v2) of Debian $suite"
+    deb=$(download_deb "$suite" docker-compose)
+    rm -rf "$(compose_v2_dir "$suite")"
+    dpkg-deb -x "$deb" "$(compose_v2_dir "$suite")"
+    version=$("$binary" version --short) || { say "$binary does not answer 'version'"; return 1; }
+    say "compose $version of Debian $suite ($(basename "$deb")) at $binary"
+  done
 }
 
 start_dockerd() {
@@ -141,6 +202,7 @@ up() {
   mkdir -p "$state"
   install_packages
   install_eciesjs
+  install_compose_v2
   start_dockerd
   start_registry
   start_swtpm
