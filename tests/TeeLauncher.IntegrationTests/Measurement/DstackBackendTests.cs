@@ -14,7 +14,7 @@ public sealed class DstackBackendTests
     [Fact]
     public async Task Dstack_receives_the_events_of_the_log_and_verify_accepts_the_log()
     {
-        await using var deployment = Deployment.Create("dstack");
+        await using var deployment = Deployment.Create("dstack", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"));
@@ -46,7 +46,7 @@ public sealed class DstackBackendTests
     [Fact]
     public async Task A_missing_dstack_socket_fails_the_boot_with_exit_7_before_the_pull()
     {
-        await using var deployment = Deployment.Create("nodstack");
+        await using var deployment = Deployment.Create("nodstack", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.Config = deployment.Config with
@@ -58,8 +58,8 @@ public sealed class DstackBackendTests
 
         run.ExitCode.Should().Be(7, run.Error);
         run.Error.Should().Contain("absent.sock");
-        (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse();
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty();
+        (await deployment.ImagePresentAsync(deployment.Pinned(digest))).Should().BeFalse();
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty();
     }
 
     [Theory]
@@ -110,7 +110,7 @@ public sealed class DstackBackendTests
 
         run.ExitCode.Should().Be(7, run.Error);
         run.Error.Should().Contain("runtime_event_version does not exist").And.Contain("system setup has not run");
-        (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse("the backend is checked before the pull");
+        (await deployment.ImagePresentAsync(deployment.Pinned(digest))).Should().BeFalse("the backend is checked before the pull");
     }
 
     [Fact]
@@ -125,7 +125,7 @@ public sealed class DstackBackendTests
         await service.HeldAsync(TimeSpan.FromSeconds(30));
         var held = rtmr.Rtmr3;
 
-        await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]);
+        await using var launcher = deployment.StartRun();
         await WaitUntilAsync(() => deployment.EventLogLines().Length == 1, TimeSpan.FromMinutes(2));
         await Task.Delay(TimeSpan.FromSeconds(1));
         rtmr.Rtmr3.Should().Equal(held, "the launcher waits for dstack's lock before it extends");
@@ -150,7 +150,7 @@ public sealed class DstackBackendTests
         File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
         rtmr.PauseAfterExtend();
 
-        await using (var first = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]))
+        await using (var first = deployment.StartRun())
         {
             await rtmr.WaitUntilPausedAsync(TimeSpan.FromMinutes(2));
             await first.SignalAsync("KILL");
@@ -165,13 +165,13 @@ public sealed class DstackBackendTests
 
         next.ExitCode.Should().Be(7, next.Error);
         next.Error.Should().Contain("event 'image-digest'").And.Contain("never confirmed");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
     }
 
     [Fact]
     public async Task A_launcher_killed_between_log_and_extend_is_reported_by_the_next_run_of_the_boot()
     {
-        await using var deployment = Deployment.Create("crash");
+        await using var deployment = Deployment.Create("crash", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         using var release = new CancellationTokenSource();
@@ -188,7 +188,7 @@ public sealed class DstackBackendTests
         };
         File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
 
-        await using (var first = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]))
+        await using (var first = deployment.StartRun())
         {
             await extending.Task.WaitAsync(TimeSpan.FromMinutes(2));
             await first.SignalAsync("KILL");
@@ -200,7 +200,7 @@ public sealed class DstackBackendTests
 
         next.ExitCode.Should().Be(7, next.Error);
         next.Error.Should().Contain("event 'image-digest'").And.Contain("never confirmed");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
         await release.CancelAsync();
     }
 
@@ -243,7 +243,7 @@ public sealed class DstackBackendTests
 
         public static async Task<LaterDstack> StartAsync(string name)
         {
-            var deployment = Deployment.Create(name);
+            var deployment = Deployment.Create(name, Toolchain.Debian12);
             var digest = await deployment.PushImageAsync();
             deployment.Approve(digest);
             var agent = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), status: "404 Not Found");
