@@ -344,6 +344,7 @@ def main():
     work = tempfile.mkdtemp(prefix="tee-stack-bench-")
     relay, references = None, []
     use_toolchain(work, args.compose, args.engine)
+    described = machine()
     try:
         digests = push_images(work)
         relay, relay_address = start_relay(args.delay_ms, args.rate)
@@ -377,7 +378,7 @@ def main():
         f" --compose {args.compose}" if args.compose != "1.29" else "") + (f" --engine {args.engine}" if args.engine != "20" else "")
     print("## Stack boot from a distant registry")
     print()
-    print("\n".join(machine()))
+    print("\n".join(described))
     print(f"- reproduce: `{command}`")
     print()
     print(f"Relay: {args.delay_ms:g} ms per request, {args.rate / 1e6:g} MB/s per connection. "
