@@ -10,8 +10,12 @@ layer each, pinned by digest. Two scenarios, the launcher and the operator's scr
 
 The stack is removed between runs. The script is what an operator would write instead of the launcher:
 `docker pull` of the measured image by digest, then `docker-compose up -d` on the very file the launcher
-rendered (compose pulls the sidecars it lacks). With --reference a third side pulls every image at once with
-docker, then runs compose: the best that pulling the whole stack concurrently can give with this compose.
+rendered (compose pulls the sidecars it lacks). With --reference a third side is the limit: on a cold boot every
+image pulled at once with docker, then compose up (the best that pulling the whole stack concurrently can give
+with this compose); on a warm reboot compose up alone.
+--compose (1.29, 2.26 or 2.40) and --engine (20 or 26) choose the test environment's compose and docker engine:
+the launcher, the scripts and this program all run with a PATH whose `docker` is that engine's client and whose
+`docker-compose` is that compose (compose v2 standalone), and the launcher's config names `docker-compose`.
 Needs the test environment (tests/env/testenv.sh env exported) and a NativeAOT build of the launcher.
 Prints markdown on stdout; progress goes to stderr.
 """
@@ -54,7 +58,7 @@ t2=$EPOCHREALTIME
 echo "$t0 $t1 $t2" >"$3"
 """
 
-# The reference (--reference): every image pulled at once, then compose; what pull.concurrency can reach at best.
+# The cold reference (--reference): every image pulled at once, then compose; what pull.concurrency can reach at best.
 PARALLEL_SCRIPT = """set -e
 t0=$EPOCHREALTIME
 pids=()
@@ -65,6 +69,30 @@ docker-compose -p "$1" -f "$2" up -d 2>/dev/null
 t2=$EPOCHREALTIME
 echo "$t0 $t1 $t2" >"$3"
 """
+
+# The warm reference (--reference): every image is present, so the limit is compose up alone.
+UP_ALONE_SCRIPT = """set -e
+t0=$EPOCHREALTIME
+docker-compose -p "$1" -f "$2" up -d 2>/dev/null
+t2=$EPOCHREALTIME
+echo "$t0 $t0 $t2" >"$3"
+"""
+
+COMPOSES = {"1.29": "TEE_TEST_COMPOSE_V1", "2.26": "TEE_TEST_COMPOSE_V2_26", "2.40": "TEE_TEST_COMPOSE_V2_40"}
+# The engine's socket and client, as testenv.sh exports them (DOCKER_HOST is dockerd 20.10's).
+ENGINES = {"20": ("DOCKER_HOST", "TEE_TEST_DOCKER_CLI_20"), "26": ("TEE_TEST_DOCKER_HOST_26", "TEE_TEST_DOCKER_CLI_26")}
+
+
+def use_toolchain(work, compose, engine):
+    """Makes `docker` the engine's client and `docker-compose` the compose, first on PATH, for every process from here on."""
+    bin_dir = os.path.join(work, "bin")
+    os.makedirs(bin_dir)
+    host_variable, cli_variable = ENGINES[engine]
+    host = os.environ[host_variable]
+    os.symlink(os.environ[cli_variable], os.path.join(bin_dir, "docker"))
+    os.symlink(os.environ[COMPOSES[compose]], os.path.join(bin_dir, "docker-compose"))
+    os.environ["PATH"] = f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin"
+    os.environ["DOCKER_HOST"] = host
 
 
 def log(message):
@@ -159,6 +187,7 @@ backend = "none"
 [compose]
 file = "compose.yml"
 project = "{PROJECT}"
+command = "docker-compose"
 supervise = false
 """)
     return config, state
@@ -249,6 +278,14 @@ def fmt(values):
 
 
 def scenario(name, launcher, config, state, scripts, references, runs, work):
+    cold = name == "cold boot"
+    if "reference" in scripts and not cold:
+        scripts = dict(scripts, reference=scripts["up alone"])
+    scripts.pop("up alone", None)
+    return timed(name, launcher, config, state, scripts, references, runs, work)
+
+
+def timed(name, launcher, config, state, scripts, references, runs, work):
     """Times per side; `scripts` maps a side's name to (script, its arguments after the rendered file's)."""
     cold = name == "cold boot"
     times = {side: [] for side in ("launcher", *scripts)}
@@ -283,9 +320,11 @@ def machine():
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
     mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")) / 1048576
     docker = sh("docker", "version", "--format", "{{.Server.Version}}").stdout.strip()
+    client = sh("docker", "version", "--format", "{{.Client.Version}}").stdout.strip()
     compose = sh("docker-compose", "version", "--short").stdout.strip()
     return [f"- {os.cpu_count()} cores, {mem:.0f} GiB, {cpu}",
-            f"- kernel {os.uname().release}, dockerd {docker} (storage driver vfs), docker-compose {compose}, Python {sys.version.split()[0]}"]
+            f"- kernel {os.uname().release}, dockerd {docker} (storage driver vfs), docker client {client}, "
+            f"docker-compose {compose} (standalone), Python {sys.version.split()[0]}"]
 
 
 def main():
@@ -296,12 +335,16 @@ def main():
     parser.add_argument("--rate", type=float, default=4_000_000, help="bytes per second per connection")
     parser.add_argument("--scenarios", default="cold,warm", help="comma-separated: cold, warm")
     parser.add_argument("--reference", action="store_true",
-                        help="also time a third side: every image pulled at once by docker, then docker-compose up -d")
+                        help="also time a third side, the limit: cold, every image pulled at once by docker, then docker-compose up -d; warm, docker-compose up -d alone")
+    parser.add_argument("--compose", choices=sorted(COMPOSES), default="1.29", help="the test environment's compose to use")
+    parser.add_argument("--engine", choices=sorted(ENGINES), default="20", help="the test environment's docker engine (and its client) to use")
     parser.add_argument("--pull-concurrency", type=int, help="write pull.concurrency into the launcher's config (default: left out, so the launcher's default applies)")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="tee-stack-bench-")
     relay, references = None, []
+    use_toolchain(work, args.compose, args.engine)
+    described = machine()
     try:
         digests = push_images(work)
         relay, relay_address = start_relay(args.delay_ms, args.rate)
@@ -309,7 +352,8 @@ def main():
         scripts = {"script": os.path.join(work, "operator-boot.sh")}
         if args.reference:
             scripts["reference"] = os.path.join(work, "parallel-pulls-boot.sh")
-        for path, text in zip(scripts.values(), (SCRIPT, PARALLEL_SCRIPT)):
+            scripts["up alone"] = os.path.join(work, "up-alone-boot.sh")
+        for path, text in zip(scripts.values(), (SCRIPT, PARALLEL_SCRIPT, UP_ALONE_SCRIPT)):
             with open(path, "w") as f:
                 f.write(text)
         references = [f"{relay_address}/bench/stack-{name}@{digests[name]}" for name, _ in IMAGES]
@@ -318,7 +362,7 @@ def main():
             if key not in args.scenarios.split(","):
                 continue
             config, state = write_deployment(os.path.join(work, key), relay_address, digests, policy, args.pull_concurrency)
-            results.append((name, policy, *scenario(name, args.aot, config, state, scripts, references, args.runs, work)))
+            results.append((name, policy, *scenario(name, args.aot, config, state, dict(scripts), references, args.runs, work)))
     finally:
         if relay is not None:
             relay.terminate()
@@ -330,10 +374,11 @@ def main():
     command = "bash tests/benchmarks/stack-bench.sh --runs " + str(args.runs) + "".join(
         f" --{flag.replace('_', '-')} {getattr(args, flag):g}" for flag, default in (("delay_ms", 30.0), ("rate", 4_000_000))
         if getattr(args, flag) != default) + (f" --pull-concurrency {args.pull_concurrency}" if args.pull_concurrency else "") + (" --reference" if args.reference else "") + (
-        f" --scenarios {args.scenarios}" if args.scenarios != "cold,warm" else "")
+        f" --scenarios {args.scenarios}" if args.scenarios != "cold,warm" else "") + (
+        f" --compose {args.compose}" if args.compose != "1.29" else "") + (f" --engine {args.engine}" if args.engine != "20" else "")
     print("## Stack boot from a distant registry")
     print()
-    print("\n".join(machine()))
+    print("\n".join(described))
     print(f"- reproduce: `{command}`")
     print()
     print(f"Relay: {args.delay_ms:g} ms per request, {args.rate / 1e6:g} MB/s per connection. "
@@ -346,8 +391,11 @@ def main():
         ratio = statistics.median(times["launcher"]) / statistics.median(times["script"])
         print(f"| {name}, launcher policy {policy} | {fmt(times['launcher'])} | {fmt(times['script'])} | {ratio:.2f} |")
         if "reference" in times:
+            limit = "all images pulled at once, then compose up" if name == "cold boot" else "compose up alone"
             ratio = statistics.median(times["reference"]) / statistics.median(times["script"])
-            print(f"| {name}, reference: all images pulled at once, then compose | {fmt(times['reference'])} | {fmt(times['script'])} | {ratio:.2f} |")
+            print(f"| {name}, the limit: {limit} | {fmt(times['reference'])} | {fmt(times['script'])} | {ratio:.2f} |")
+            ratio = statistics.median(times["launcher"]) / statistics.median(times["reference"])
+            print(f"| {name}, launcher against the limit | {fmt(times['launcher'])} | limit {fmt(times['reference'])} | {ratio:.2f} |")
     for name, _, _, marks, script_phases in results:
         print()
         print(f"### {name}: phases (medians)")

@@ -22,23 +22,23 @@ public sealed class BadInputTests
     [InlineData("backend none on platform tee", 3, @"launcher\.toml:\d+:\d+: .*none")]
     public async Task Bad_input_stops_run_with_its_code_and_position_and_touches_nothing(string kind, int code, string message)
     {
-        await using var deployment = Deployment.Create("bad");
+        await using var deployment = Deployment.Create("bad", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         var stateDir = deployment.StateDir;
         Break(deployment, kind);
 
         var run = kind is "malformed TOML" or "unknown key"
-            ? await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath])
+            ? await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath], toolchain: deployment.Toolchain)
             : await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(code, run.Error);
         var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines.Should().ContainSingle("an expected failure is one line, no stack trace: {0}", run.Error);
         lines[0].Should().MatchRegex(message);
-        (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse("nothing is pulled");
+        (await deployment.ImagePresentAsync(deployment.Pinned(digest))).Should().BeFalse("nothing is pulled");
         File.Exists(Path.Combine(stateDir, "events.jsonl")).Should().BeFalse("nothing is measured");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing is started");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing is started");
     }
 
     private static void Break(Deployment deployment, string kind)

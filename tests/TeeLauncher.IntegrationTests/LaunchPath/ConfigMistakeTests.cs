@@ -68,29 +68,29 @@ public sealed class ConfigMistakeTests(ConfigMistakeTests.PushedImage image) : I
     public async Task A_mistake_stops_run_with_exit_3_and_one_line_at_its_position_and_nothing_is_pulled(
         string mistake, string correct, string wrong, string expected)
     {
-        await using var deployment = Deployment.Create("mistake");
+        await using var deployment = Deployment.Create("mistake", Toolchain.Debian12);
         deployment.Approve(image.Digest);
         var text = Render(deployment, Config).Replace(Render(deployment, correct), Render(deployment, wrong));
         text.Should().NotBe(Render(deployment, Config), "the mistake ({0}) is made", mistake);
         File.WriteAllBytes(deployment.ConfigPath, Bytes(text));
 
-        var run = await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath]);
+        var run = await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath], toolchain: deployment.Toolchain);
 
         run.ExitCode.Should().Be(3, run.Error);
         run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().Equal($"tee-launcher: {deployment.ConfigPath}:{expected}");
-        (await Images.PresentAsync($"{image.Reference}@{image.Digest}")).Should().BeFalse("nothing is pulled");
+        (await deployment.ImagePresentAsync($"{image.Reference}@{image.Digest}")).Should().BeFalse("nothing is pulled");
         File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing is started");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing is started");
     }
 
     [Fact]
     public async Task The_same_config_without_a_mistake_is_valid()
     {
-        await using var deployment = Deployment.Create("mistake");
+        await using var deployment = Deployment.Create("mistake", Toolchain.Debian12);
         deployment.Approve(image.Digest);
         File.WriteAllText(deployment.ConfigPath, Render(deployment, Config));
 
-        var validate = await LauncherProcess.RunAsync(["validate", "--config", deployment.ConfigPath]);
+        var validate = await LauncherProcess.RunAsync(["validate", "--config", deployment.ConfigPath], toolchain: deployment.Toolchain);
 
         validate.ExitCode.Should().Be(0, validate.Error);
     }

@@ -7,8 +7,9 @@ namespace TeeLauncher.IntegrationTests.LaunchPath;
 
 /// <summary>
 /// Issue 14: the launcher as dstack runs it, the one service of the app's compose file, from the image that
-/// packaging/build-image.sh builds and pushed by digest to the real registry. docker-compose starts it on the
-/// real dockerd with the docker socket, dstack's socket and the per-boot state directory mounted, and with
+/// packaging/build-image.sh builds and pushed by digest to the real registry. docker-compose 1.29 starts it on the
+/// real dockerd 20.10 (whose bind mounts are paths of this machine; dockerd 26 runs in a root of its own) with the
+/// docker socket, dstack's socket and the per-boot state directory mounted, and with
 /// config/dstack's confinement: read-only root, all capabilities dropped but DAC_OVERRIDE, no new privileges.
 /// The dstack guest agent cannot run here: <see cref="DstackStandIn"/> answers as v0.5.11's (Dstack-TEE/dstack commit
 /// 40eaf35e6b3f112998d01569f2a26110baab123b) with /EmitEvent. The
@@ -20,7 +21,7 @@ public sealed class DstackImageTests
     public async Task The_image_measures_and_starts_the_workload_beside_itself_once_per_boot()
     {
         var image = await LauncherImage.GetAsync();
-        await using var deployment = Deployment.Create("dstack-image");
+        await using var deployment = Deployment.Create("dstack-image", Toolchain.Debian12);
         var launcherImage = await image.PushAsync(TestEnvironment.Registry, $"it/{deployment.Name}-launcher");
         var digest = await deployment.PushImageAsync();
         var boot = Directory.CreateDirectory(Path.Combine(deployment.Directory, "run")).FullName;
@@ -30,11 +31,11 @@ public sealed class DstackImageTests
         deployment.Config = deployment.Config with
         {
             Platform = "tee", StateDir = "/run/tee-launcher", ComposeFile = "/etc/tee-launcher/compose.yml", ApprovedHashesFile = null,
-            DefaultDigest = digest, Backend = "dstack", Supervise = true,
+            DefaultDigest = digest, Backend = "dstack", Supervise = true, ComposeCommand = "docker compose",
             MeasurementExtra = "dstack_socket = \"/var/run/dstack.sock\"\ncompose_event = true\n",
         };
-        // [compose] is the last table of the rendered config: the compose plugin of the image.
-        File.WriteAllText(deployment.ConfigPath, deployment.Config.Render() + "command = \"docker compose\"\n");
+        // The compose plugin of the image.
+        File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
         var app = deployment.WriteFile("docker-compose.yml", AppCompose(launcherImage, deployment.ConfigPath, template, dstack.SocketPath, boot));
         var appProject = $"{deployment.Config.Project}_app";
         var status = Path.Combine(boot, "status.json");
@@ -47,26 +48,26 @@ public sealed class DstackImageTests
             dstack.Events.Select(e => e.Event).Should().Equal("image-digest", EventNames.Compose);
             dstack.Events[0].Payload.Should().Be(digest["sha256:".Length..]);
             first.Events.Should().OnlyContain(e => e.ExtendedNow);
-            var workload = await Containers.OfProjectAsync(deployment.Config.Project);
+            var workload = await deployment.ContainersAsync();
             workload.Should().ContainSingle().Which.Image.Should().Be(deployment.Pinned(digest));
-            var launcher = (await Containers.OfProjectAsync(appProject)).Should().ContainSingle().Subject;
-            (await ToolRun.DockerAsync("inspect", "--format", "{{json .RepoDigests}}", launcher.Image)).Succeeded("docker inspect").Out
+            var launcher = (await Containers.OfProjectAsync(DockerEngine.Engine20, appProject)).Should().ContainSingle().Subject;
+            (await DockerEngine.Engine20.DockerAsync("inspect", "--format", "{{json .RepoDigests}}", launcher.Image)).Succeeded("docker inspect").Out
                 .Should().Contain(launcherImage, "the registry served the manifest that build-image.sh built");
 
             var restarted = DateTimeOffset.UtcNow;
-            (await ToolRun.DockerAsync("restart", "--time", "60", launcher.Id)).Succeeded("docker restart of the launcher");
+            (await DockerEngine.Engine20.DockerAsync("restart", "--time", "60", launcher.Id)).Succeeded("docker restart of the launcher");
             var second = await RunningAsync(status, restarted, () => Compose(appProject, app, "logs"));
 
             dstack.Events.Should().HaveCount(2, "a restart in the same boot measures nothing again");
             second.Events.Select(e => e.Name).Should().Equal(first.Events.Select(e => e.Name));
             second.Events.Should().OnlyContain(e => !e.ExtendedNow);
-            (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+            (await deployment.ContainersAsync()).Should().ContainSingle()
                 .Which.Image.Should().Be(deployment.Pinned(digest));
         }
         finally
         {
             await Compose(appProject, app, "down", "--timeout", "60");
-            await ToolRun.DockerAsync("image", "rm", launcherImage);
+            await DockerEngine.Engine20.DockerAsync("image", "rm", launcherImage);
         }
     }
 
@@ -115,7 +116,8 @@ public sealed class DstackImageTests
         """;
 
     private static Task<ToolResult> Compose(string project, string file, params string[] arguments) =>
-        ToolRun.RunAsync("docker-compose", ["--project-name", project, "--file", file, .. arguments], timeout: TimeSpan.FromMinutes(5));
+        ToolRun.RunAsync(TestEnvironment.ComposeV1, ["--project-name", project, "--file", file, .. arguments],
+            environment: new Dictionary<string, string?> { ["DOCKER_HOST"] = TestEnvironment.DockerHost }, timeout: TimeSpan.FromMinutes(5));
 
     /// <summary>Waits for the launcher in the container to report the stack running, in a status written after <paramref name="since"/>.</summary>
     private static async Task<LaunchStatus> RunningAsync(string statusFile, DateTimeOffset since, Func<Task<ToolResult>> logs)

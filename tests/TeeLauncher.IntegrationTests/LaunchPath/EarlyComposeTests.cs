@@ -5,10 +5,11 @@ namespace TeeLauncher.IntegrationTests.LaunchPath;
 /// <summary>Compose starts before the pull (to load meanwhile) but may receive its file only after the measurement.</summary>
 public sealed class EarlyComposeTests
 {
-    [Fact]
-    public async Task A_pull_that_fails_after_compose_started_gives_compose_no_file_and_creates_no_container()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task A_pull_that_fails_after_compose_started_gives_compose_no_file_and_creates_no_container(string toolchain)
     {
-        await using var deployment = Deployment.Create("early-compose");
+        await using var deployment = Deployment.Create("early-compose", Toolchain.Named(toolchain));
         await deployment.PushImageAsync();
         deployment.Approve("sha256:" + new string('d', 64));
 
@@ -18,7 +19,7 @@ public sealed class EarlyComposeTests
         File.Exists(deployment.EventLog).Should().BeFalse();
         ProcessesNaming(deployment.Config.Project).Should().BeEmpty("the pending compose is killed with the failed launch");
         await Task.Delay(TimeSpan.FromSeconds(2));
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty(
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty(
             "compose must never see the file of a launch that was not measured");
     }
 

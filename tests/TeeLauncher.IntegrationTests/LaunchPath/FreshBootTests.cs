@@ -4,13 +4,14 @@ using TeeLauncher.Testing;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
-/// <summary>Issue 3, scenarios 1 to 3: a boot against the real registry and dockerd.</summary>
+/// <summary>Issue 3, scenarios 1 to 3: a boot against the real registry, on each compose and engine (<see cref="Toolchain"/>).</summary>
 public sealed class FreshBootTests
 {
-    [Fact]
-    public async Task A_fresh_boot_runs_the_newest_approved_digest_as_plan_predicted()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task A_fresh_boot_runs_the_newest_approved_digest_as_plan_predicted(string toolchain)
     {
-        await using var deployment = Deployment.Create("fresh");
+        await using var deployment = Deployment.Create("fresh", Toolchain.Named(toolchain));
         var old = await deployment.PushImageAsync("old");
         var @new = await deployment.PushImageAsync("new");
         deployment.Approve(@new, old);
@@ -21,7 +22,7 @@ public sealed class FreshBootTests
         var run = await deployment.LauncherAsync("run");
         run.ExitCode.Should().Be(0, run.Error);
 
-        var containers = await Containers.OfProjectAsync(deployment.Config.Project);
+        var containers = await deployment.ContainersAsync();
         containers.Should().ContainSingle().Which.Should().Match<Container>(c => c.State == "running" && c.Image == deployment.Pinned(@new));
 
         var log = deployment.EventLogLines().Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -46,10 +47,11 @@ public sealed class FreshBootTests
             .Should().Equal(emitted.Select(e => e.Item2));
     }
 
-    [Fact]
-    public async Task An_override_runs_the_old_digest_and_an_unlisted_override_touches_nothing()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task An_override_runs_the_old_digest_and_an_unlisted_override_touches_nothing(string toolchain)
     {
-        await using var deployment = Deployment.Create("override");
+        await using var deployment = Deployment.Create("override", Toolchain.Named(toolchain));
         var old = await deployment.PushImageAsync("old");
         var @new = await deployment.PushImageAsync("new");
         var unlisted = await deployment.PushImageAsync("unlisted");
@@ -59,21 +61,22 @@ public sealed class FreshBootTests
         var refused = await deployment.LauncherAsync("run");
         refused.ExitCode.Should().Be(4);
         refused.Error.Should().Contain(unlisted).And.Contain("not");
-        (await Images.PresentAsync(deployment.Pinned(unlisted))).Should().BeFalse("nothing is pulled");
+        (await deployment.ImagePresentAsync(deployment.Pinned(unlisted))).Should().BeFalse("nothing is pulled");
         File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing is started");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing is started");
 
         deployment.Config = deployment.Config with { OverrideDigest = old };
         var run = await deployment.LauncherAsync("run");
         run.ExitCode.Should().Be(0, run.Error);
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await deployment.ContainersAsync()).Should().ContainSingle()
             .Which.Image.Should().Be(deployment.Pinned(old));
     }
 
-    [Fact]
-    public async Task A_second_run_in_the_same_boot_extends_nothing_new_and_refuses_another_digest()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task A_second_run_in_the_same_boot_extends_nothing_new_and_refuses_another_digest(string toolchain)
     {
-        await using var deployment = Deployment.Create("twice");
+        await using var deployment = Deployment.Create("twice", Toolchain.Named(toolchain));
         var old = await deployment.PushImageAsync("old");
         var @new = await deployment.PushImageAsync("new");
         deployment.Approve(@new, old);
@@ -94,7 +97,7 @@ public sealed class FreshBootTests
         other.ExitCode.Should().Be(9, other.Error);
         other.Error.Should().Contain(@new);
         dstack.Events.Should().HaveCount(2);
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await deployment.ContainersAsync()).Should().ContainSingle()
             .Which.Image.Should().Be(deployment.Pinned(@new), "the measured stack keeps running");
     }
 }

@@ -31,12 +31,12 @@ public sealed class HostileInputTests
     [InlineData("docker daemon unreachable", 6, @"Cannot connect to the Docker daemon")]
     public async Task Refused_with_its_code_and_one_line_before_anything_is_pulled_measured_or_started(string kind, int code, string message)
     {
-        await using var deployment = Deployment.Create("hostile");
+        await using var deployment = Deployment.Create("hostile", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         var (arguments, environment) = await BreakAsync(deployment, kind);
 
-        var run = await LauncherProcess.RunAsync(arguments, environment).WaitAsync(TimeSpan.FromMinutes(2));
+        var run = await LauncherProcess.RunAsync(arguments, environment, toolchain: deployment.Toolchain).WaitAsync(TimeSpan.FromMinutes(2));
 
         run.ExitCode.Should().Be(code, run.Error);
         ErrorLine(run).Should().MatchRegex(message);
@@ -46,7 +46,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task A_docker_socket_that_refuses_the_launchers_user_is_a_daemon_error_not_a_registry_refusal()
     {
-        await using var deployment = Deployment.Create("socket");
+        await using var deployment = Deployment.Create("socket", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.Config = deployment.Config with { Attempts = 1 };
@@ -62,7 +62,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task A_state_directory_the_launcher_cannot_write_says_so()
     {
-        await using var deployment = Deployment.Create("readonly");
+        await using var deployment = Deployment.Create("readonly", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         OwnedByNobody(deployment.StateDir, UnixFileMode.UserRead | UnixFileMode.UserExecute);
@@ -77,7 +77,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task Symbolic_links_planted_in_the_state_directory_are_replaced_not_followed()
     {
-        await using var deployment = Deployment.Create("planted");
+        await using var deployment = Deployment.Create("planted", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         Directory.CreateDirectory(deployment.StateDir);
@@ -97,7 +97,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task An_event_log_failure_before_the_pull_leaves_no_record_that_blocks_the_next_run()
     {
-        await using var deployment = Deployment.Create("nolog");
+        await using var deployment = Deployment.Create("nolog", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         await BreakAsync(deployment, "event log cannot be created");
@@ -116,7 +116,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task Control_characters_from_a_registry_reach_the_console_and_status_escaped()
     {
-        await using var deployment = Deployment.Create("forge");
+        await using var deployment = Deployment.Create("forge", Toolchain.Debian12);
         using var registry = new ForgingRegistry("evil\u001b[2J\nINF forged line");
         deployment.Approve("sha256:" + new string('a', 64));
         deployment.Config = deployment.Config with { Reference = $"{registry.Host}/{deployment.Repository}", Attempts = 1 };
@@ -135,7 +135,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task A_damaged_status_file_is_reported_as_damaged()
     {
-        await using var deployment = Deployment.Create("damaged");
+        await using var deployment = Deployment.Create("damaged", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         (await deployment.LauncherAsync("run")).ExitCode.Should().Be(0);
@@ -151,7 +151,7 @@ public sealed class HostileInputTests
     [Fact]
     public async Task Sigterm_while_compose_waits_on_a_health_check_stops_the_stack_within_stop_timeout()
     {
-        await using var deployment = Deployment.Create("sigstart");
+        await using var deployment = Deployment.Create("sigstart", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.WriteTemplate("""
@@ -174,8 +174,8 @@ public sealed class HostileInputTests
             """);
         deployment.Config = deployment.Config with { StopTimeout = "3s", Supervise = true };
         File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
-        await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]);
-        await WaitForRunningAsync(deployment.Config.Project, launcher);
+        await using var launcher = deployment.StartRun();
+        await WaitForRunningAsync(deployment, launcher);
 
         var clock = Stopwatch.StartNew();
         await launcher.SignalAsync("TERM");
@@ -185,14 +185,14 @@ public sealed class HostileInputTests
         result.ExitCode.Should().Be(8, result.Error);
         ErrorLine(result).Should().Be($"tee-launcher: stopped by a signal while compose was starting project '{deployment.Config.Project}'; " +
                                       "what it had started was stopped with compose down and nothing is left running");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing of the workload is left");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing of the workload is left");
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(3 + 20), "compose down with stop_timeout 3s bounds the stop");
     }
 
-    private static async Task WaitForRunningAsync(string project, LauncherProcess launcher)
+    private static async Task WaitForRunningAsync(Deployment deployment, LauncherProcess launcher)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (!(await Containers.OfProjectAsync(project)).Any(c => c.State == "running"))
+        while (!(await deployment.ContainersAsync()).Any(c => c.State == "running"))
         {
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"compose never started the app container; launcher log:\n{launcher.ErrorSoFar}");
@@ -268,9 +268,9 @@ public sealed class HostileInputTests
 
     private static async Task NothingPulledMeasuredStartedOrLeftAsync(Deployment deployment, string digest)
     {
-        (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse("nothing is pulled");
+        (await deployment.ImagePresentAsync(deployment.Pinned(digest))).Should().BeFalse("nothing is pulled");
         (File.Exists(deployment.EventLog) && deployment.EventLogLines().Length > 0).Should().BeFalse("nothing is measured");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing is started");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing is started");
         if (Directory.Exists(deployment.StateDir))
             Directory.GetFileSystemEntries(deployment.StateDir)
                 .Where(e => Path.GetFileName(e) is var n && (n.EndsWith(".tmp") || n.StartsWith("docker-config-") || n == "measured.json"))

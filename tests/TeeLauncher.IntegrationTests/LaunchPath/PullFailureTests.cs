@@ -3,13 +3,14 @@ using TeeLauncher.IntegrationTests.Support;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
-/// <summary>Issue 3, scenario 4: transient failures are retried until the deadline, permanent ones are not.</summary>
+/// <summary>Issue 3, scenario 4: transient failures are retried until the deadline, permanent ones are not, on each engine.</summary>
 public sealed class PullFailureTests
 {
-    [Fact]
-    public async Task A_registry_that_is_down_is_retried_per_config_then_exit_6_within_the_deadline()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachEngine), MemberType = typeof(Toolchain))]
+    public async Task A_registry_that_is_down_is_retried_per_config_then_exit_6_within_the_deadline(string toolchain)
     {
-        await using var deployment = Deployment.Create("down");
+        await using var deployment = Deployment.Create("down", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         // Nothing listens on port 9 of loopback: every connection is refused.
@@ -26,13 +27,14 @@ public sealed class PullFailureTests
         LauncherLog.PullAttempts(run.Error).Should().Equal([1, 2, 3], run.Error);
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(40));
         File.Exists(deployment.EventLog).Should().BeFalse();
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty();
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty();
     }
 
-    [Fact]
-    public async Task A_digest_the_registry_does_not_have_is_exit_5_after_one_attempt()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachEngine), MemberType = typeof(Toolchain))]
+    public async Task A_digest_the_registry_does_not_have_is_exit_5_after_one_attempt(string toolchain)
     {
-        await using var deployment = Deployment.Create("unknown");
+        await using var deployment = Deployment.Create("unknown", Toolchain.Named(toolchain));
         await deployment.PushImageAsync();
         var missing = "sha256:" + new string('e', 64);
         deployment.Approve(missing);
@@ -46,10 +48,11 @@ public sealed class PullFailureTests
         File.Exists(deployment.EventLog).Should().BeFalse();
     }
 
-    [Fact]
-    public async Task A_registry_that_never_answers_hits_the_attempt_timeout_then_the_deadline_with_exit_6()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachEngine), MemberType = typeof(Toolchain))]
+    public async Task A_registry_that_never_answers_hits_the_attempt_timeout_then_the_deadline_with_exit_6(string toolchain)
     {
-        await using var deployment = Deployment.Create("silent");
+        await using var deployment = Deployment.Create("silent", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         // Accepts connections and never answers: each docker pull hangs until pull.attempt_timeout.

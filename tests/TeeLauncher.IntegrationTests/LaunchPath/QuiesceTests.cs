@@ -6,21 +6,22 @@ namespace TeeLauncher.IntegrationTests.LaunchPath;
 /// <summary>Issue 3, scenario 5: nothing of the workload runs unmeasured.</summary>
 public sealed class QuiesceTests
 {
-    [Fact]
-    public async Task A_container_left_running_from_before_is_stopped_before_the_measurement()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task A_container_left_running_from_before_is_stopped_before_the_measurement(string toolchain)
     {
-        await using var deployment = Deployment.Create("leftover");
+        await using var deployment = Deployment.Create("leftover", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         // What dockerd's restart policy brings back at boot: a container of the project, running before the launcher.
-        var leftover = (await ToolRun.DockerAsync("run", "--detach", "--network", "none", "--restart", "always",
+        var leftover = (await deployment.Toolchain.Engine.DockerAsync("run", "--detach", "--network", "none", "--restart", "always",
             "--label", $"com.docker.compose.project={deployment.Config.Project}", "--label", "com.docker.compose.service=app",
             TestEnvironment.BaseImage, "/bin/sleep", "3600")).Succeeded("docker run").Out.Trim();
 
         var runningAtExtend = new List<bool>();
         using var dstack = new DstackStandIn(Path.Combine(deployment.Directory, "dstack.sock"), async (_, _) =>
         {
-            var running = await Containers.OfProjectAsync(deployment.Config.Project);
+            var running = await deployment.ContainersAsync();
             runningAtExtend.Add(running.Any(c => c.Id == leftover));
         });
         deployment.Config = deployment.Config with { Backend = "dstack", MeasurementExtra = $"dstack_socket = \"{dstack.SocketPath}\"\n" };
@@ -29,7 +30,7 @@ public sealed class QuiesceTests
 
         run.ExitCode.Should().Be(0, run.Error);
         runningAtExtend.Should().Equal([false, false], "the leftover container was stopped before either extend");
-        var containers = await Containers.OfProjectAsync(deployment.Config.Project);
+        var containers = await deployment.ContainersAsync();
         containers.Should().ContainSingle().Which.Image.Should().Be(deployment.Pinned(digest));
         containers.Single().Id.Should().NotBe(leftover);
     }

@@ -5,21 +5,22 @@ namespace TeeLauncher.IntegrationTests.LaunchPath;
 /// <summary>Issue 3, scenario 7, and docs/spec.md §8: systemd notifications, supervision and SIGTERM.</summary>
 public sealed class ServiceTests
 {
-    [Fact]
-    public async Task Sigterm_to_a_supervising_run_stops_the_stack_and_exits_0()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task Sigterm_to_a_supervising_run_stops_the_stack_and_exits_0(string toolchain)
     {
-        await using var deployment = Deployment.Create("sigterm");
+        await using var deployment = Deployment.Create("sigterm", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.Config = deployment.Config with { Supervise = true, StopTimeout = "5s" };
         using var notify = new NotifySocket(deployment.Directory);
 
         await deployment.LauncherAsync("validate");
-        await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath],
+        await using var launcher = deployment.StartRun(
             new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
         await WaitUntilAsync(() => notify.Messages.Contains("READY=1"), TimeSpan.FromMinutes(2), launcher);
 
-        var running = await Containers.OfProjectAsync(deployment.Config.Project);
+        var running = await deployment.ContainersAsync();
         running.Should().ContainSingle().Which.Image.Should().Be(deployment.Pinned(digest), "READY=1 is sent only once the stack is up");
         notify.Messages.TakeWhile(m => m != "READY=1").Should().Contain(m => m.StartsWith("STATUS=pulling"));
 
@@ -27,42 +28,42 @@ public sealed class ServiceTests
         var result = await launcher.WaitAsync(TimeSpan.FromSeconds(60));
 
         result.ExitCode.Should().Be(0, result.Error);
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("the stack was stopped and removed");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("the stack was stopped and removed");
         notify.Messages.Should().Contain("STATUS=stopping the stack");
     }
 
-    [Fact]
-    public async Task A_supervised_stack_whose_container_stops_makes_run_exit_8()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task A_supervised_stack_whose_container_stops_makes_run_exit_8(string toolchain)
     {
-        await using var deployment = Deployment.Create("supervise");
+        await using var deployment = Deployment.Create("supervise", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.Config = deployment.Config with { Supervise = true };
         using var notify = new NotifySocket(deployment.Directory);
 
         await deployment.LauncherAsync("validate");
-        await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath],
+        await using var launcher = deployment.StartRun(
             new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
         await WaitUntilAsync(() => notify.Messages.Contains("READY=1"), TimeSpan.FromMinutes(2), launcher);
 
-        var container = (await Containers.OfProjectAsync(deployment.Config.Project)).Single();
-        (await ToolRun.DockerAsync("kill", container.Id)).Succeeded("docker kill");
+        var container = (await deployment.ContainersAsync()).Single();
+        (await deployment.Toolchain.Engine.DockerAsync("kill", container.Id)).Succeeded("docker kill");
         var result = await launcher.WaitAsync(TimeSpan.FromSeconds(60));
 
         result.ExitCode.Should().Be(8, result.Error);
         result.Error.Should().Contain(deployment.Config.Project);
     }
 
-    [Fact]
-    public async Task Under_journald_every_log_line_starts_with_its_syslog_priority()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task Under_journald_every_log_line_starts_with_its_syslog_priority(string toolchain)
     {
-        await using var deployment = Deployment.Create("journal");
+        await using var deployment = Deployment.Create("journal", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
-        File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
 
-        var run = await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath],
-            new Dictionary<string, string?> { ["JOURNAL_STREAM"] = "8:12345" });
+        var run = await deployment.LauncherAsync(["run"], new Dictionary<string, string?> { ["JOURNAL_STREAM"] = "8:12345" });
 
         run.ExitCode.Should().Be(0, run.Error);
         var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);

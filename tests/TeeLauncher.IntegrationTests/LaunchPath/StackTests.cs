@@ -5,7 +5,7 @@ namespace TeeLauncher.IntegrationTests.LaunchPath;
 
 /// <summary>
 /// Issue 11: the template is checked as the YAML document compose reads, and every image of the stack is pulled by
-/// the launcher (real dockerd, registries and docker-compose 1.29).
+/// the launcher (real registries; each compose and engine of <see cref="Toolchain"/>).
 /// </summary>
 public sealed class StackTests
 {
@@ -16,7 +16,7 @@ public sealed class StackTests
     private const string MirrorUser = "side-mirror-bot";
     private const string MirrorPassword = "side-mirror-password-03fe";
 
-    public static TheoryData<string, string, string, string> Bypasses => new()
+    public static TheoryData<string, string, string, string, string> Bypasses => OnEachCompose(new TheoryData<string, string, string, string>
     {
         { "flow-style second service", Base + "  side: {image: \"busybox:latest\"}\n", "{}", "compose.yml:5:17: image 'busybox:latest' of service 'side' is not pinned" },
         { "quoted image key", Base + "  side:\n    \"image\": busybox:latest\n", "{}", "compose.yml:6:14: image 'busybox:latest' of service 'side' is not pinned" },
@@ -30,13 +30,23 @@ public sealed class StackTests
         { "include", Base + "include: [other.yml]\n", "{}", "compose.yml:5:1: 'include' is not allowed" },
         { "env value that closes its quote", Base + "    environment:\n      NOTE: \"${NOTE}\"\n", "{ NOTE = 'a\", \"build\": \".' }", "compose.yml:6:14: after substitution the rendered file is not what the template says" },
         { "env value with U+2028", Base + "    environment:\n      NOTE: \"${NOTE}\"\n", "{ NOTE = \"a\\u2028    build: .\" }", "compose.yml:6:14: the value of compose.env NOTE contains U+2028" },
-    };
+    });
+
+    private static TheoryData<string, string, string, string, string> OnEachCompose(TheoryData<string, string, string, string> cases)
+    {
+        var each = new TheoryData<string, string, string, string, string>();
+        foreach (string toolchain in Toolchain.EachCompose)
+            foreach (var row in cases)
+                each.Add(toolchain, (string)row[0], (string)row[1], (string)row[2], (string)row[3]);
+        return each;
+    }
 
     [Theory]
     [MemberData(nameof(Bypasses))]
-    public async Task A_bypass_of_the_template_rules_is_refused_at_validate_and_run_with_its_position(string kind, string template, string env, string problem)
+    public async Task A_bypass_of_the_template_rules_is_refused_at_validate_and_run_with_its_position(
+        string toolchain, string kind, string template, string env, string problem)
     {
-        await using var deployment = Deployment.Create("bypass");
+        await using var deployment = Deployment.Create("bypass", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.WriteTemplate(template);
@@ -50,15 +60,16 @@ public sealed class StackTests
         run.ExitCode.Should().Be(3, "{0}: {1}", kind, run.Error);
         run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle("one line, no stack trace: {0}", run.Error)
             .Which.Should().Contain(problem);
-        (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse("nothing is pulled");
+        (await deployment.ImagePresentAsync(deployment.Pinned(digest))).Should().BeFalse("nothing is pulled");
         File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing is started");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing is started");
     }
 
-    [Fact]
-    public async Task Three_images_are_pulled_by_the_launcher_each_with_its_hosts_credentials_and_mirror_and_compose_pulls_nothing()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task Three_images_are_pulled_by_the_launcher_each_with_its_hosts_credentials_and_mirror_and_compose_pulls_nothing(string toolchain)
     {
-        await using var deployment = Deployment.Create("stack");
+        await using var deployment = Deployment.Create("stack", Toolchain.Named(toolchain));
         await using var side = await RegistryServer.StartAsync(deployment.Directory, SideUser, SidePassword);
         await using var mirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var mirror = new RecordingProxy(mirrorRegistry.Host);
@@ -92,9 +103,9 @@ public sealed class StackTests
         var app = deployment.Pinned(digest);
         var pulledA = $"{mirror.Host}/{logA}@{digestA}";
         var pulledB = $"{side.Host}/{logB}@{digestB}";
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Select(c => c.Image).Should().BeEquivalentTo(
+        (await deployment.ContainersAsync()).Select(c => c.Image).Should().BeEquivalentTo(
             [app, pulledA, pulledB], "the rendered file names each image by the reference the launcher pulled");
-        var pulls = (await ToolRun.DockerAsync("events", "--since", since.ToString(), "--until", (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1).ToString(),
+        var pulls = (await deployment.Toolchain.Engine.DockerAsync("events", "--since", since.ToString(), "--until", (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1).ToString(),
             "--filter", "type=image", "--filter", "event=pull", "--format", "{{.Actor.ID}}")).Succeeded("docker events").Out
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(e => e.Contains(deployment.Name)).ToList();
         pulls.Should().BeEquivalentTo([app, pulledA, pulledB], "dockerd saw one pull per image, the launcher's, and none by compose");
@@ -112,19 +123,19 @@ public sealed class StackTests
             .Should().Equal(app, $"{side.Host}/{logA}@{digestA}", $"{side.Host}/{logB}@{digestB}");
     }
 
-    [Fact]
-    public async Task Each_images_layers_reach_STATUS_while_it_is_pulled()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task Each_images_layers_reach_STATUS_while_it_is_pulled(string toolchain)
     {
-        await using var deployment = Deployment.Create("progress");
+        await using var deployment = Deployment.Create("progress", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         var side = $"{deployment.Repository}-side";
         var sideDigest = await Images.PushNewAsync(TestEnvironment.Registry, side, "v1");
         deployment.WriteTemplate(Deployment.DefaultTemplate + $"\n  side:\n    image: {TestEnvironment.Registry}/{side}@{sideDigest}\n    network_mode: none\n");
         using var notify = new NotifySocket(deployment.Directory);
-        File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
 
-        var run = await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath], new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
+        var run = await deployment.LauncherAsync(["run"], new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
 
         run.ExitCode.Should().Be(0, run.Error);
         var messages = notify.Messages.ToList();
@@ -135,10 +146,11 @@ public sealed class StackTests
             "progress comes during the pull, before the measurement");
     }
 
-    [Fact]
-    public async Task A_missing_sidecar_is_exit_5_before_any_measurement()
+    [Theory]
+    [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
+    public async Task A_missing_sidecar_is_exit_5_before_any_measurement(string toolchain)
     {
-        await using var deployment = Deployment.Create("nosidecar");
+        await using var deployment = Deployment.Create("nosidecar", Toolchain.Named(toolchain));
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         var missing = $"{TestEnvironment.Registry}/{deployment.Repository}-gone@sha256:{new string('d', 64)}";
@@ -149,6 +161,6 @@ public sealed class StackTests
         run.ExitCode.Should().Be(5, run.Error);
         run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Should().Contain($"does not have {missing}");
         File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing is started");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing is started");
     }
 }

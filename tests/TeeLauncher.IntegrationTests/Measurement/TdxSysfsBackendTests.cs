@@ -15,7 +15,7 @@ public sealed class TdxSysfsBackendTests
     [InlineData(2)]
     public async Task The_register_holds_the_replay_of_the_log_in_the_configured_version_and_verify_and_measure_agree(int version)
     {
-        await using var deployment = Deployment.Create($"tdx{version}");
+        await using var deployment = Deployment.Create($"tdx{version}", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         await using var rtmr = await RtmrStandIn.MountAsync(deployment.Directory);
@@ -51,7 +51,7 @@ public sealed class TdxSysfsBackendTests
     [InlineData("short", "failed")]
     public async Task A_register_moved_by_another_or_a_short_write_is_exit_7_with_nothing_started(string fault, string message)
     {
-        await using var deployment = Deployment.Create($"tdx{fault}");
+        await using var deployment = Deployment.Create($"tdx{fault}", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         await using var rtmr = await RtmrStandIn.MountAsync(deployment.Directory);
@@ -68,7 +68,7 @@ public sealed class TdxSysfsBackendTests
 
         run.ExitCode.Should().Be(7, run.Error);
         run.Error.Should().Contain($"writing event 'image-digest' to {rtmr.Rtmr3Path} {message}");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing starts unless every event was extended");
+        (await deployment.ContainersAsync(all: true)).Should().BeEmpty("nothing starts unless every event was extended");
     }
 
     private static int VersionOf(JsonElement entry) => entry.TryGetProperty("version", out var version) ? version.GetInt32() : 1;

@@ -9,7 +9,7 @@ public sealed class TpmBackendTests
     [Fact]
     public async Task After_a_launch_both_pcr_banks_equal_the_replay_of_the_launchers_log_and_verify_agrees()
     {
-        await using var deployment = Deployment.Create("tpm");
+        await using var deployment = Deployment.Create("tpm", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.Config = deployment.Config with
@@ -47,7 +47,7 @@ public sealed class TpmBackendTests
     [Fact]
     public async Task A_tpm_that_does_not_answer_fails_the_boot_before_the_pull()
     {
-        await using var deployment = Deployment.Create("notpm");
+        await using var deployment = Deployment.Create("notpm", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.Config = deployment.Config with
@@ -58,6 +58,6 @@ public sealed class TpmBackendTests
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(7, run.Error);
-        (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse("the backend is checked before the pull");
+        (await deployment.ImagePresentAsync(deployment.Pinned(digest))).Should().BeFalse("the backend is checked before the pull");
     }
 }

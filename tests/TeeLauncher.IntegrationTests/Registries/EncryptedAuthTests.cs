@@ -21,7 +21,7 @@ public sealed class EncryptedAuthTests
         var run = await setup.Deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
-        (await Containers.OfProjectAsync(setup.Deployment.Config.Project)).Should().ContainSingle()
+        (await setup.Deployment.ContainersAsync()).Should().ContainSingle()
             .Which.Image.Should().Be($"{setup.Registry.Host}/{setup.Deployment.Repository}@{setup.Digest}");
         setup.Registry.Log[logBefore..].Should().MatchRegex($"msg=\"authorized request\".*manifests/{setup.Digest}",
             "the registry, which knows only {0}, authenticated the pull with the credentials inside the ciphertext", User);
@@ -111,7 +111,7 @@ public sealed class EncryptedAuthTests
 
         public static async Task<Setup> CreateAsync(string name)
         {
-            var deployment = Deployment.Create(name);
+            var deployment = Deployment.Create(name, Toolchain.Debian12);
             var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
             var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
             var keyFile = Path.Combine(deployment.Directory, "registry.key");

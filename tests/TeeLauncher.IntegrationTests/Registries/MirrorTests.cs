@@ -14,7 +14,7 @@ public sealed class MirrorTests
     [Fact]
     public async Task A_down_mirror_and_a_mirror_without_the_image_pass_to_the_origin()
     {
-        await using var deployment = Deployment.Create("mirrors");
+        await using var deployment = Deployment.Create("mirrors", Toolchain.Debian12);
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
         await using var emptyMirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var emptyMirror = new RecordingProxy(emptyMirrorRegistry.Host);
@@ -44,14 +44,14 @@ public sealed class MirrorTests
         emptyMirror.Requests.Should().Contain($"GET /v2/{deployment.Repository}/manifests/{digest}", "the empty mirror was asked for the digest");
         emptyMirror.BasicCredentials.Should().NotBeEmpty().And.OnlyContain(c => c == $"{MirrorUser}:{MirrorPassword}",
             "the mirror is offered its own credentials and never the origin's");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await deployment.ContainersAsync()).Should().ContainSingle()
             .Which.Image.Should().Be($"{origin.Host}/{deployment.Repository}@{digest}");
     }
 
     [Fact]
     public async Task A_mirror_with_the_image_serves_it_with_its_own_credentials_and_the_origin_is_not_asked()
     {
-        await using var deployment = Deployment.Create("mirrorhit");
+        await using var deployment = Deployment.Create("mirrorhit", Toolchain.Debian12);
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
         await using var mirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var mirror = new RecordingProxy(mirrorRegistry.Host);
@@ -65,7 +65,7 @@ public sealed class MirrorTests
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await deployment.ContainersAsync()).Should().ContainSingle()
             .Which.Image.Should().Be($"{mirror.Host}/{deployment.Repository}@{digest}", "the rendered file names the reference actually pulled");
         run.Error.Should().NotContain($"origin {origin.Host}");
         origin.Log[originBefore..].Should().NotContain("/manifests/", "the origin is not asked when a mirror serves");
@@ -83,7 +83,7 @@ public sealed class MirrorTests
     [Fact]
     public async Task A_mirror_without_credentials_of_its_own_gets_none_refuses_and_the_origin_serves()
     {
-        await using var deployment = Deployment.Create("mirrornocreds");
+        await using var deployment = Deployment.Create("mirrornocreds", Toolchain.Debian12);
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
         await using var mirrorRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var mirror = new RecordingProxy(mirrorRegistry.Host);
@@ -102,7 +102,7 @@ public sealed class MirrorTests
         using var status = JsonDocument.Parse((await deployment.LauncherAsync("status", "--json")).Out);
         status.RootElement.GetProperty("skipped_sources").EnumerateArray().Select(s => s.GetString()!).Should().ContainSingle()
             .Which.Should().Contain(mirror.Host).And.Contain("authentication");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await deployment.ContainersAsync()).Should().ContainSingle()
             .Which.Image.Should().Be($"{origin.Host}/{deployment.Repository}@{digest}");
         mirror.Requests.Should().NotBeEmpty("the mirror was tried first");
         mirror.AuthorizationHeaders.Should().BeEmpty("no credentials at all reached the mirror");

@@ -11,7 +11,7 @@ public sealed class PrivateRegistryTests
     [Fact]
     public async Task An_htpasswd_registry_serves_the_pull_with_username_and_password_file()
     {
-        await using var deployment = Deployment.Create("htpasswd");
+        await using var deployment = Deployment.Create("htpasswd", Toolchain.Debian12);
         await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
         var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with
@@ -23,7 +23,7 @@ public sealed class PrivateRegistryTests
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await deployment.ContainersAsync()).Should().ContainSingle()
             .Which.Image.Should().Be($"{registry.Host}/{deployment.Repository}@{digest}");
         registry.Log[logBefore..].Should().MatchRegex($"msg=\"authorized request\".*manifests/{digest}", "the pull authenticated as {0}", User);
     }
@@ -31,7 +31,7 @@ public sealed class PrivateRegistryTests
     [Fact]
     public async Task A_wrong_password_is_refused_with_exit_5_after_one_attempt()
     {
-        await using var deployment = Deployment.Create("wrongpw");
+        await using var deployment = Deployment.Create("wrongpw", Toolchain.Debian12);
         await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
         var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with
@@ -54,7 +54,7 @@ public sealed class PrivateRegistryTests
     [Fact]
     public async Task Without_credentials_the_refusal_names_the_host_and_says_credentials_are_missing()
     {
-        await using var deployment = Deployment.Create("nocreds");
+        await using var deployment = Deployment.Create("nocreds", Toolchain.Debian12);
         await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
         var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with { Attempts = 3 };
@@ -72,7 +72,7 @@ public sealed class PrivateRegistryTests
     [Fact]
     public async Task A_token_auth_registry_serves_the_pull_through_its_token_server()
     {
-        await using var deployment = Deployment.Create("token");
+        await using var deployment = Deployment.Create("token", Toolchain.Debian12);
         using var tokens = new TokenServer(deployment.Directory, User, Password);
         await using var registry = await RegistryServer.StartTokenAuthAsync(deployment.Directory, tokens);
         var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
@@ -88,14 +88,14 @@ public sealed class PrivateRegistryTests
         tokens.Requests.Should().Contain($"{User} repository:{deployment.Repository}:pull");
         registry.Log[logBefore..].Should().MatchRegex($"msg=\"authorized request\".*manifests/{digest}",
             "the registry accepted a token it verified with the key named by the token's kid");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await deployment.ContainersAsync()).Should().ContainSingle()
             .Which.Image.Should().Be($"{registry.Host}/{deployment.Repository}@{digest}");
     }
 
     [Fact]
     public async Task A_token_server_that_refuses_the_password_is_exit_5_after_one_attempt()
     {
-        await using var deployment = Deployment.Create("tokenwrong");
+        await using var deployment = Deployment.Create("tokenwrong", Toolchain.Debian12);
         using var tokens = new TokenServer(deployment.Directory, User, Password);
         await using var registry = await RegistryServer.StartTokenAuthAsync(deployment.Directory, tokens);
         var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));

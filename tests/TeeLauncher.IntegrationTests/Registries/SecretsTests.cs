@@ -12,7 +12,7 @@ public sealed class SecretsTests
     [Fact]
     public async Task No_output_log_state_file_plan_or_status_holds_the_password_and_no_credentials_directory_is_left()
     {
-        await using var deployment = Deployment.Create("secrets");
+        await using var deployment = Deployment.Create("secrets", Toolchain.Debian12);
         await using var registry = await RegistryServer.StartAsync(deployment.Directory, User, Password);
         var digest = await deployment.PushApprovedAsync(new RegistryLogin(registry.Host, User, Password));
         deployment.Config = deployment.Config with
@@ -41,13 +41,13 @@ public sealed class SecretsTests
             output.Should().NotContainAny(secrets);
         outputs.Should().Contain(o => o.Contains("\"credentials\""), "plan names the kind of credentials, not their value");
         Directory.EnumerateDirectories(deployment.StateDir).Should().BeEmpty("the private docker config of the pull is deleted");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle();
+        (await deployment.ContainersAsync()).Should().ContainSingle();
     }
 
     [Fact]
     public async Task The_private_docker_config_of_a_pull_is_owner_only_holds_one_host_and_is_gone_after_SIGTERM()
     {
-        await using var deployment = Deployment.Create("sigterm");
+        await using var deployment = Deployment.Create("sigterm", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         // A registry that accepts connections and never answers: the pull hangs with its credentials folder in place.
@@ -62,7 +62,7 @@ public sealed class SecretsTests
                 + PrivateRegistryTests.Credentials(other, "other-bot", deployment.SecretFile("other-password", "other-password-5e2a")),
         };
         File.WriteAllText(deployment.ConfigPath, deployment.Config.Render());
-        await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]);
+        await using var launcher = deployment.StartRun();
 
         var folder = await CredentialsFolderAsync(deployment.StateDir, TimeSpan.FromSeconds(20));
         File.GetUnixFileMode(folder).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);

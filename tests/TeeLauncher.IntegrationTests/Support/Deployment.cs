@@ -2,7 +2,8 @@ namespace TeeLauncher.IntegrationTests.Support;
 
 /// <summary>
 /// One launcher deployment in a scratch folder: config, compose template, approved hashes, state directory,
-/// a repository of its own in the registry and a compose project of its own. Disposing removes its containers.
+/// a repository of its own in the registry and a compose project of its own, run with one <see cref="Toolchain"/> (engine,
+/// docker CLI, compose). Disposing removes its containers.
 /// </summary>
 public sealed class Deployment : IAsyncDisposable
 {
@@ -15,8 +16,9 @@ public sealed class Deployment : IAsyncDisposable
             command: ["/bin/sleep", "3600"]
         """;
 
-    private Deployment(string name)
+    private Deployment(string name, Toolchain toolchain)
     {
+        Toolchain = toolchain;
         Name = $"{name}-{Guid.NewGuid().ToString("N")[..8]}";
         Directory = Path.Combine(Path.GetTempPath(), "tee-launcher-it", Name);
         System.IO.Directory.CreateDirectory(Directory);
@@ -27,11 +29,14 @@ public sealed class Deployment : IAsyncDisposable
             ComposeFile = Path.Combine(Directory, "compose.yml"),
             ApprovedHashesFile = Path.Combine(Directory, "approved-hashes.json"),
             Project = Name.Replace('-', '_'),
+            ComposeCommand = toolchain.Compose.LauncherCommand,
         };
         WriteTemplate(DefaultTemplate);
     }
 
     public string Name { get; }
+
+    public Toolchain Toolchain { get; }
 
     public string Directory { get; }
 
@@ -47,7 +52,7 @@ public sealed class Deployment : IAsyncDisposable
 
     public string Pinned(string digest) => $"{Config.Reference}@{digest}";
 
-    public static Deployment Create(string name) => new(name);
+    public static Deployment Create(string name, Toolchain toolchain) => new(name, toolchain);
 
     public Task<string> PushImageAsync(string tag = "latest") => Images.PushNewAsync(TestEnvironment.Registry, Repository, tag);
 
@@ -85,18 +90,32 @@ public sealed class Deployment : IAsyncDisposable
     }
 
     /// <summary>Runs one launcher command against this deployment's config (written first).</summary>
-    public Task<ToolResult> LauncherAsync(params string[] arguments)
+    public Task<ToolResult> LauncherAsync(params string[] arguments) => LauncherAsync(arguments, environment: null);
+
+    /// <summary>Runs one launcher command against this deployment's config (written first), with variables of its own.</summary>
+    public Task<ToolResult> LauncherAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment)
     {
         System.IO.File.WriteAllText(ConfigPath, Config.Render());
-        return LauncherProcess.RunAsync([.. arguments, "--config", ConfigPath]);
+        return LauncherProcess.RunAsync([.. arguments, "--config", ConfigPath], environment, toolchain: Toolchain);
     }
+
+    /// <summary>Starts <c>run</c> against this deployment's config (written first).</summary>
+    public LauncherProcess StartRun(IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        System.IO.File.WriteAllText(ConfigPath, Config.Render());
+        return LauncherProcess.Start(["run", "--config", ConfigPath], environment, Toolchain);
+    }
+
+    public Task<IReadOnlyList<Container>> ContainersAsync(bool all = false) => Containers.OfProjectAsync(Toolchain.Engine, Config.Project, all);
+
+    public Task<bool> ImagePresentAsync(string pinnedReference) => Images.PresentAsync(Toolchain.Engine, pinnedReference);
 
     public string[] EventLogLines() =>
         System.IO.File.Exists(EventLog) ? System.IO.File.ReadAllLines(EventLog).Where(l => l.Length > 0).ToArray() : [];
 
     public async ValueTask DisposeAsync()
     {
-        await Containers.RemoveProjectAsync(Config.Project);
+        await Containers.RemoveProjectAsync(Toolchain.Engine, Config.Project);
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

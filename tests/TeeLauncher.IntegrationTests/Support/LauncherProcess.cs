@@ -4,7 +4,10 @@ using CliWrap;
 
 namespace TeeLauncher.IntegrationTests.Support;
 
-/// <summary>The launcher executable as systemd runs it: a child process with the test environment's DOCKER_HOST.</summary>
+/// <summary>
+/// The launcher executable as systemd runs it: a child process with the docker engine, docker CLI and compose of a
+/// <see cref="Toolchain"/> (Debian 12's unless a test names another).
+/// </summary>
 public sealed class LauncherProcess : IAsyncDisposable
 {
     private static readonly Dictionary<string, string?> QuietEnvironment = new()
@@ -21,7 +24,7 @@ public sealed class LauncherProcess : IAsyncDisposable
     {
         _task = CliWrap.Cli.Wrap(TestEnvironment.Launcher)
             .WithArguments(arguments)
-            .WithEnvironmentVariables(e => e.Set(QuietEnvironment).Set(environment))
+            .WithEnvironmentVariables(e => e.Set(environment))
             .WithValidation(CommandResultValidation.None)
             .WithStandardOutputPipe(PipeTarget.ToStringBuilder(_out))
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(_error))
@@ -39,11 +42,13 @@ public sealed class LauncherProcess : IAsyncDisposable
         }
     }
 
-    public static Task<ToolResult> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? stdin = null) =>
-        ToolRun.RunAsync(TestEnvironment.Launcher, arguments, stdin, Merge(environment));
+    public static Task<ToolResult> RunAsync(
+        IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? stdin = null, Toolchain? toolchain = null) =>
+        ToolRun.RunAsync(TestEnvironment.Launcher, arguments, stdin, Merge(toolchain, environment));
 
-    public static LauncherProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null) =>
-        new(arguments, environment ?? new Dictionary<string, string?>());
+    public static LauncherProcess Start(
+        IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, Toolchain? toolchain = null) =>
+        new(arguments, Merge(toolchain, environment));
 
     public Task SignalAsync(string signal) => ToolRun.RunAsync("kill", [$"-{signal}", ProcessId.ToString()]);
 
@@ -81,9 +86,12 @@ public sealed class LauncherProcess : IAsyncDisposable
         _kill.Dispose();
     }
 
-    private static Dictionary<string, string?> Merge(IReadOnlyDictionary<string, string?>? environment)
+    /// <summary>The quiet environment, then the toolchain's, then the test's own variables.</summary>
+    private static Dictionary<string, string?> Merge(Toolchain? toolchain, IReadOnlyDictionary<string, string?>? environment)
     {
         var merged = new Dictionary<string, string?>(QuietEnvironment);
+        foreach (var (name, value) in (toolchain ?? Toolchain.Debian12).LauncherEnvironment())
+            merged[name] = value;
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
             merged[name] = value;
         return merged;

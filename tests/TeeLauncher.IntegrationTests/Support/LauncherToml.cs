@@ -26,6 +26,7 @@ public sealed record LauncherToml
     public required string ComposeFile { get; init; }
     public required string Project { get; init; }
     public string ComposeEnv { get; init; } = "{}";
+    public required string ComposeCommand { get; init; }
     public string StopTimeout { get; init; } = "10s";
     public bool Supervise { get; init; }
 
@@ -44,7 +45,7 @@ public sealed record LauncherToml
         text.Append(Registries).AppendLine();
         text.AppendLine("[measurement]").AppendLine($"backend = \"{Backend}\"").AppendLine($"event_name = \"{EventName}\"").Append(MeasurementExtra).AppendLine();
         text.AppendLine("[compose]").AppendLine($"file = \"{ComposeFile}\"").AppendLine($"project = \"{Project}\"")
-            .AppendLine($"env = {ComposeEnv}").AppendLine($"stop_timeout = \"{StopTimeout}\"")
+            .AppendLine($"command = \"{ComposeCommand}\"").AppendLine($"env = {ComposeEnv}").AppendLine($"stop_timeout = \"{StopTimeout}\"")
             .AppendLine($"supervise = {(Supervise ? "true" : "false")}");
         return text.ToString();
     }

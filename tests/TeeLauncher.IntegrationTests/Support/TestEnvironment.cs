@@ -1,12 +1,31 @@
 namespace TeeLauncher.IntegrationTests.Support;
 
 /// <summary>
-/// The real dockerd, registry and software TPM started by tests/env/testenv.sh. The tests never skip:
+/// The real dockerds (20.10 and 26), composes (1.29, 2.26, 2.40), registry and software TPM started by tests/env/testenv.sh. The tests never skip:
 /// without the environment they fail and say how to start it.
 /// </summary>
 public static class TestEnvironment
 {
+    /// <summary>Debian 12's dockerd 20.10.</summary>
     public static string DockerHost => Require("DOCKER_HOST");
+
+    /// <summary>Debian 12's docker client (20.10); the docker first on PATH may be another.</summary>
+    public static string DockerCli20 => Require("TEE_TEST_DOCKER_CLI_20");
+
+    /// <summary>Debian 13's dockerd 26, on its own socket.</summary>
+    public static string DockerHost26 => Require("TEE_TEST_DOCKER_HOST_26");
+
+    /// <summary>Debian 13's docker client (26), from the root dockerd 26 runs in.</summary>
+    public static string DockerCli26 => Require("TEE_TEST_DOCKER_CLI_26");
+
+    /// <summary>Debian 12's docker-compose 1.29 (Python).</summary>
+    public static string ComposeV1 => Require("TEE_TEST_COMPOSE_V1");
+
+    /// <summary>Debian 13's compose v2 (2.26), the one the launcher image ships.</summary>
+    public static string ComposeV2_26 => Require("TEE_TEST_COMPOSE_V2_26");
+
+    /// <summary>Debian unstable's compose v2 (2.40 when this was written).</summary>
+    public static string ComposeV2_40 => Require("TEE_TEST_COMPOSE_V2_40");
 
     /// <summary>The plain registry on loopback, host:port.</summary>
     public static string Registry => Require("TEE_TEST_REGISTRY");

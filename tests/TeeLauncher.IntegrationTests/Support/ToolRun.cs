@@ -37,6 +37,4 @@ public static class ToolRun
         var result = await command.ExecuteBufferedAsync(cancel.Token);
         return new ToolResult(result.ExitCode, result.StandardOutput, result.StandardError);
     }
-
-    public static Task<ToolResult> DockerAsync(params string[] arguments) => RunAsync("docker", arguments);
 }
