@@ -13,5 +13,8 @@ public enum ExitCode
     MeasurementFailed = 7,
     ComposeFailed = 8,
     AlreadyMeasuredOther = 9,
+
+    /// <summary><c>verify --quote</c>: the quote verifies, but the platform's TCB status is not UpToDate (docs/spec.md §5.5).</summary>
+    TcbNotUpToDate = 10,
     Internal = 70,
 }

@@ -1,0 +1,140 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Security.Certificates;
+using Org.BouncyCastle.X509;
+using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+
+namespace TeeLauncher.Verification;
+
+/// <summary>
+/// Certificate chains up to Intel's SGX Root CA, which is built in: its certificate below, pinned by its SHA-256
+/// fingerprint; a root in the input is never trusted, only compared. Paths are built and checked by the platform's
+/// <see cref="X509Chain"/> (signatures, validity at the time of the check, CA constraints); revocation comes from the
+/// collateral's CRLs, read and signature-checked with BouncyCastle, for every certificate below the root, as
+/// dcap-qvl does (rustls-webpki, revocation depth "chain", unknown status denied, CRL expiry enforced).
+/// </summary>
+public sealed class CertificateChains
+{
+    /// <summary>Intel SGX Root CA (Intel Corporation, Santa Clara), valid 2018-05-21 to 2049-12-31, as Intel publishes it.</summary>
+    private const string IntelRootCaBase64 =
+        "MIICjzCCAjSgAwIBAgIUImUM1lqdNInzg7SVUr9QGzknBqwwCgYIKoZIzj0EAwIwaDEaMBgGA1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENvcnBvcmF0aW9uMRQwEgYDVQQHDAtTYW50YSBDbGFyYTELMAkGA1UECAwCQ0ExCzAJBgNVBAYTAlVTMB4XDTE4MDUyMTEwNDUxMFoXDTQ5MTIzMTIzNTk1OVowaDEaMBgGA1UEAwwRSW50ZWwgU0dYIFJvb3QgQ0ExGjAYBgNVBAoMEUludGVsIENvcnBvcmF0aW9uMRQwEgYDVQQHDAtTYW50YSBDbGFyYTELMAkGA1UECAwCQ0ExCzAJBgNVBAYTAlVTMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEC6nEwMDIYZOj/iPWsCzaEKi71OiOSLRFhWGjbnBVJfVnkY4u3IjkDYYL0MxO4mqsyYjlBalTVYxFP2sJBK5zlKOBuzCBuDAfBgNVHSMEGDAWgBQiZQzWWp00ifODtJVSv1AbOScGrDBSBgNVHR8ESzBJMEegRaBDhkFodHRwczovL2NlcnRpZmljYXRlcy50cnVzdGVkc2VydmljZXMuaW50ZWwuY29tL0ludGVsU0dYUm9vdENBLmRlcjAdBgNVHQ4EFgQUImUM1lqdNInzg7SVUr9QGzknBqwwDgYDVR0PAQH/BAQDAgEGMBIGA1UdEwEB/wQIMAYBAf8CAQEwCgYIKoZIzj0EAwIDSQAwRgIhAOW/5QkR+S9CiSDcNoowLuPRLsWGf/Yi7GSX94BgwTwgAiEA4J0lrHoMs+Xo5o/sX6O9QWxHRAvZUGOdRQ7cvqRXaqI=";
+
+    public const string IntelRootCaSha256 = "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3";
+
+    /// <summary>Intel's chains have two or three certificates; more is no chain Intel issues.</summary>
+    private const int MaxCertificates = 8;
+
+    private readonly X509Certificate2 _root;
+    private readonly DateTimeOffset _at;
+    private readonly List<(string Name, X509Crl Crl, byte[] IssuerKey)> _crls = [];
+
+    private CertificateChains(X509Certificate2 root, DateTimeOffset at) => (_root, _at) = (root, at);
+
+    /// <summary>The built-in root, checked against its pin, and the collateral's CRLs, each checked against its issuer.</summary>
+    public static CertificateChains Create(Collateral collateral, DateTimeOffset at)
+    {
+        var root = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(IntelRootCaBase64));
+        if (Convert.ToHexStringLower(SHA256.HashData(root.RawData)) != IntelRootCaSha256)
+            throw new InvalidOperationException("the built-in Intel SGX Root CA does not match its pinned fingerprint");
+        var chains = new CertificateChains(root, at);
+        chains.AddCrl("root_ca_crl", collateral.RootCaCrl, root);
+        if (chains._crls[0].Crl.IsRevoked(Bc(root)))
+            throw new QuoteVerificationException("collateral root_ca_crl: the Intel SGX Root CA itself is revoked");
+        var pckCrlIssuer = chains.Verify("collateral pck_crl_issuer_chain", Parse("collateral pck_crl_issuer_chain", Encoding.ASCII.GetBytes(collateral.PckCrlIssuerChain)));
+        chains.AddCrl("pck_crl", collateral.PckCrl, pckCrlIssuer);
+        return chains;
+    }
+
+    /// <summary>PEM certificates, leaf first, as Intel's issuer chains and the quote's certification data carry them.</summary>
+    public static IReadOnlyList<X509Certificate2> Parse(string what, byte[] pem)
+    {
+        var text = Encoding.ASCII.GetString(pem).AsSpan().TrimEnd('\0');
+        var certificates = new List<X509Certificate2>();
+        while (PemEncoding.TryFind(text, out var fields))
+        {
+            if (!text[fields.Label].SequenceEqual("CERTIFICATE"))
+                throw new QuoteVerificationException($"{what}: a PEM block labelled '{text[fields.Label]}', not CERTIFICATE");
+            if (certificates.Count == MaxCertificates)
+                throw new QuoteVerificationException($"{what}: more than {MaxCertificates} certificates");
+            try
+            {
+                certificates.Add(X509CertificateLoader.LoadCertificate(Convert.FromBase64String(text[fields.Base64Data].ToString())));
+            }
+            catch (CryptographicException e)
+            {
+                throw new QuoteVerificationException($"{what}: certificate {certificates.Count + 1} is not an X.509 certificate ({e.Message})");
+            }
+            text = text[fields.Location.End..];
+        }
+        if (certificates.Count < 2)
+            throw new QuoteVerificationException($"{what}: {certificates.Count} certificates, but a chain needs at least a leaf and its issuing CA");
+        return certificates;
+    }
+
+    /// <summary>The chain from its first certificate up to the built-in root, every certificate below the root unrevoked; returns the leaf.</summary>
+    public X509Certificate2 Verify(string what, IReadOnlyList<X509Certificate2> certificates)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(_root);
+        chain.ChainPolicy.ExtraStore.AddRange(certificates.Skip(1).ToArray());
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.VerificationTime = _at.UtcDateTime;
+        chain.ChainPolicy.VerificationTimeIgnored = false;
+        var leaf = certificates[0];
+        if (!chain.Build(leaf))
+        {
+            var why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
+            throw new QuoteVerificationException($"{what}: the chain to the Intel SGX Root CA does not verify at {_at:yyyy-MM-ddTHH:mm:ssZ}: {why}");
+        }
+        var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
+        if (!elements[^1].RawData.AsSpan().SequenceEqual(_root.RawData))
+            throw new QuoteVerificationException($"{what}: the chain ends at '{elements[^1].Subject}', not at the built-in Intel SGX Root CA");
+        for (var i = 0; i < elements.Count - 1; i++)
+            CheckRevocation(what, elements[i], elements[i + 1]);
+        return leaf;
+    }
+
+    private void CheckRevocation(string what, X509Certificate2 certificate, X509Certificate2 issuer)
+    {
+        var issuerKey = issuer.PublicKey.EncodedKeyValue.RawData;
+        var bcCertificate = Bc(certificate);
+        var (name, crl, _) = _crls.FirstOrDefault(c => c.IssuerKey.AsSpan().SequenceEqual(issuerKey) && c.Crl.IssuerDN.Equivalent(bcCertificate.IssuerDN));
+        if (crl is null)
+            throw new QuoteVerificationException($"{what}: no CRL in the collateral from '{issuer.Subject}' to check '{certificate.Subject}' against");
+        if (crl.IsRevoked(bcCertificate))
+            throw new QuoteVerificationException($"{what}: '{certificate.Subject}' (serial {certificate.SerialNumber}) is revoked by the collateral's {name}");
+    }
+
+    private void AddCrl(string name, byte[] der, X509Certificate2 issuer)
+    {
+        X509Crl crl;
+        try
+        {
+            crl = new X509CrlParser().ReadCrl(der) ?? throw new QuoteVerificationException($"collateral {name}: empty");
+        }
+        catch (Exception e) when (e is CrlException or IOException or ArgumentException or InvalidOperationException)
+        {
+            throw new QuoteVerificationException($"collateral {name}: not a DER certificate revocation list ({e.Message})");
+        }
+        var bcIssuer = Bc(issuer);
+        if (!crl.IssuerDN.Equivalent(bcIssuer.SubjectDN))
+            throw new QuoteVerificationException($"collateral {name}: issued by '{crl.IssuerDN}', not by '{issuer.Subject}'");
+        try
+        {
+            crl.Verify(bcIssuer.GetPublicKey());
+        }
+        catch (Exception e) when (e is InvalidKeyException or SignatureException or CrlException)
+        {
+            throw new QuoteVerificationException($"collateral {name}: its signature by '{issuer.Subject}' is invalid");
+        }
+        if (crl.NextUpdate is { } next && next < _at.UtcDateTime)
+            throw new QuoteVerificationException($"collateral {name}: expired at {next:yyyy-MM-ddTHH:mm:ssZ} (its nextUpdate), before the time of the check {_at:yyyy-MM-ddTHH:mm:ssZ}");
+        _crls.Add((name, crl, issuer.PublicKey.EncodedKeyValue.RawData));
+    }
+
+    private static BcCertificate Bc(X509Certificate2 certificate) => new(certificate.RawData);
+}
