@@ -85,7 +85,16 @@ public sealed class CertificateChains
         chain.ChainPolicy.VerificationTime = _at.UtcDateTime;
         chain.ChainPolicy.VerificationTimeIgnored = false;
         var leaf = certificates[0];
-        if (!chain.Build(leaf))
+        bool built;
+        try
+        {
+            built = chain.Build(leaf);
+        }
+        catch (CryptographicException e)
+        {
+            throw new QuoteVerificationException($"{what}: the chain cannot be checked: {e.Message}");
+        }
+        if (!built)
         {
             var why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
             throw new QuoteVerificationException($"{what}: the chain to the Intel SGX Root CA does not verify at {_at:yyyy-MM-ddTHH:mm:ssZ}: {why}");
@@ -136,5 +145,15 @@ public sealed class CertificateChains
         _crls.Add((name, crl, issuer.PublicKey.EncodedKeyValue.RawData));
     }
 
-    private static BcCertificate Bc(X509Certificate2 certificate) => new(certificate.RawData);
+    private static BcCertificate Bc(X509Certificate2 certificate)
+    {
+        try
+        {
+            return new BcCertificate(certificate.RawData);
+        }
+        catch (Exception e) when (e is CertificateException or ArgumentException or IOException)
+        {
+            throw new QuoteVerificationException($"certificate '{certificate.Subject}' cannot be read for its revocation check ({e.Message})");
+        }
+    }
 }

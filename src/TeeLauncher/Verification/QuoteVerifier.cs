@@ -78,10 +78,22 @@ public static class QuoteVerifier
 
     private static void CheckSignature(X509Certificate2 signer, byte[] data, byte[] signature, string what)
     {
-        using var key = signer.GetECDsaPublicKey()
-            ?? throw new QuoteVerificationException($"{what}: the certificate '{signer.Subject}' has no ECDSA key");
-        if (signature.Length != 64 || !key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
-            throw new QuoteVerificationException($"{what} is invalid");
+        ECDsa? key;
+        try
+        {
+            key = signer.GetECDsaPublicKey();
+        }
+        catch (CryptographicException)
+        {
+            key = null;
+        }
+        using (key)
+        {
+            if (key is null)
+                throw new QuoteVerificationException($"{what}: the certificate '{signer.Subject}' has no ECDSA P-256 key");
+            if (signature.Length != 64 || !key.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
+                throw new QuoteVerificationException($"{what} is invalid");
+        }
     }
 
     private static ECDsa AttestationKey(byte[] key)
