@@ -38,6 +38,8 @@ public sealed class VerifyCommand : Command
     {
         if (arguments.Has("quote"))
             return await QuoteCheck.ExecuteAsync(arguments, console);
+        if (arguments.Has("collateral") || arguments.Has("at") || arguments.Has("report-data"))
+            throw new UsageException("--collateral, --at and --report-data check a quote: give --quote too");
         var evidence = Evidence.Read(arguments.Required("event-log"));
         var report = EvidenceVerifier.Verify(evidence, Request(arguments, evidence));
         await console.Out.WriteAsync(arguments.Json

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Security.Certificates;
 using Org.BouncyCastle.X509;
 using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
@@ -12,7 +11,7 @@ namespace TeeLauncher.Verification;
 /// Certificate chains up to Intel's SGX Root CA, which is built in: its certificate below, pinned by its SHA-256
 /// fingerprint; a root in the input is never trusted, only compared. Paths are built and checked by the platform's
 /// <see cref="X509Chain"/> (signatures, validity at the time of the check, CA constraints); revocation comes from the
-/// collateral's CRLs, read and signature-checked with BouncyCastle, for every certificate below the root, as
+/// collateral's CRLs, read with BouncyCastle and their signatures checked by the platform, for every certificate below the root, as
 /// dcap-qvl does (rustls-webpki, revocation depth "chain", unknown status denied, CRL expiry enforced).
 /// </summary>
 public sealed class CertificateChains
@@ -25,6 +24,8 @@ public sealed class CertificateChains
 
     /// <summary>Intel's chains have two or three certificates; more is no chain Intel issues.</summary>
     private const int MaxCertificates = 8;
+
+    private const string EcdsaWithSha256 = "1.2.840.10045.4.3.2";
 
     private readonly X509Certificate2 _root;
     private readonly DateTimeOffset _at;
@@ -132,13 +133,12 @@ public sealed class CertificateChains
         var bcIssuer = Bc(issuer);
         if (!crl.IssuerDN.Equivalent(bcIssuer.SubjectDN))
             throw new QuoteVerificationException($"collateral {name}: issued by '{crl.IssuerDN}', not by '{issuer.Subject}'");
-        try
+        if (crl.SigAlgOid != EcdsaWithSha256)
+            throw new QuoteVerificationException($"collateral {name}: signed with algorithm {crl.SigAlgOid}, not ECDSA with SHA-256 as Intel signs");
+        using (var key = issuer.GetECDsaPublicKey())
         {
-            crl.Verify(bcIssuer.GetPublicKey());
-        }
-        catch (Exception e) when (e is InvalidKeyException or SignatureException or CrlException)
-        {
-            throw new QuoteVerificationException($"collateral {name}: its signature by '{issuer.Subject}' is invalid");
+            if (key is null || !key.VerifyData(crl.GetTbsCertList(), crl.GetSignature(), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+                throw new QuoteVerificationException($"collateral {name}: its signature by '{issuer.Subject}' is invalid");
         }
         if (crl.NextUpdate is { } next && next < _at.UtcDateTime)
             throw new QuoteVerificationException($"collateral {name}: expired at {next:yyyy-MM-ddTHH:mm:ssZ} (its nextUpdate), before the time of the check {_at:yyyy-MM-ddTHH:mm:ssZ}");

@@ -104,6 +104,10 @@ public readonly struct TcbDocument
         {
             throw new QuoteVerificationException($"collateral {name}: not valid JSON");
         }
+        catch (InvalidOperationException)
+        {
+            throw new QuoteVerificationException($"collateral {name}: a string holds an escape that is no Unicode text");
+        }
     }
 
     public TcbDocument Field(string name) =>

@@ -124,6 +124,15 @@ public sealed class VerifyQuoteCommandTests : IDisposable
         error.Should().Contain(option);
     }
 
+    [Fact]
+    public async Task Quote_options_without_a_quote_are_a_usage_error()
+    {
+        var (code, _, error) = await RunAsync("verify", "--event-log", PathOf("tdx_quote_collateral.json"), "--collateral", PathOf("tdx_quote_collateral.json"));
+
+        code.Should().Be(2);
+        error.Should().Contain("give --quote too");
+    }
+
     [Theory]
     [InlineData("not a quote at all")]
     [InlineData("{\"event_log\":\"[]\"}")]
