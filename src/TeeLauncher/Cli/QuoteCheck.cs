@@ -195,7 +195,7 @@ internal static partial class QuoteCheck
 
     private static DateTimeOffset ParseAt(string text) =>
         Rfc3339().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at)
-            ? at
+            ? at.ToUniversalTime()
             : throw new UsageException($"--at '{text}' is not an RFC 3339 time such as 2025-07-01T00:00:00Z");
 
     /// <summary>Up to 64 bytes, zero-padded on the right to the 64 bytes of report_data, as dstack pads a shorter value.</summary>

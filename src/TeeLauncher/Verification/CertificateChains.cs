@@ -9,9 +9,9 @@ namespace TeeLauncher.Verification;
 
 /// <summary>
 /// Certificate chains up to Intel's SGX Root CA, which is built in: its certificate below, pinned by its SHA-256
-/// fingerprint; a root in the input is never trusted, only compared. Paths are built and checked by the platform's
-/// <see cref="X509Chain"/> (signatures, validity at the time of the check, CA constraints); revocation comes from the
-/// collateral's CRLs, read with BouncyCastle and their signatures checked by the platform, for every certificate below the root, as
+/// fingerprint; a root in the input is never used. Certificates and CRLs are read with BouncyCastle, their signatures
+/// verified by the platform's ECDSA (the platform's X509Chain is not used: on Linux it loads the whole system trust
+/// store, most of the time of a check). Revocation comes from the collateral's CRLs, for every certificate below the root, as
 /// dcap-qvl does (rustls-webpki, revocation depth "chain", unknown status denied, CRL expiry enforced).
 /// </summary>
 public sealed class CertificateChains
@@ -26,12 +26,15 @@ public sealed class CertificateChains
     private const int MaxCertificates = 8;
 
     private const string EcdsaWithSha256 = "1.2.840.10045.4.3.2";
+    private const string BasicConstraints = "2.5.29.19";
+    private const string KeyUsage = "2.5.29.15";
 
     private readonly X509Certificate2 _root;
+    private readonly Org.BouncyCastle.Asn1.X509.X509Name _rootName;
     private readonly DateTimeOffset _at;
     private readonly List<(string Name, X509Crl Crl, byte[] IssuerKey)> _crls = [];
 
-    private CertificateChains(X509Certificate2 root, DateTimeOffset at) => (_root, _at) = (root, at);
+    private CertificateChains(X509Certificate2 root, DateTimeOffset at) => (_root, _rootName, _at) = (root, Bc(root).SubjectDN, at);
 
     /// <summary>The built-in root, checked against its pin, and the collateral's CRLs, each checked against its issuer.</summary>
     public static CertificateChains Create(Collateral collateral, DateTimeOffset at)
@@ -74,38 +77,53 @@ public sealed class CertificateChains
         return certificates;
     }
 
-    /// <summary>The chain from its first certificate up to the built-in root, every certificate below the root unrevoked; returns the leaf.</summary>
+    /// <summary>
+    /// The path from the first certificate up to the built-in root, every certificate valid at the time of the check,
+    /// signed by the next (ECDSA with SHA-256, verified by the platform), every issuer a CA whose path length allows the
+    /// certificates below it, no unknown critical extension, and every certificate below the root unrevoked. An issuer
+    /// named like the root is always the built-in root: a root in the input is never used. Returns the leaf.
+    /// </summary>
     public X509Certificate2 Verify(string what, IReadOnlyList<X509Certificate2> certificates)
     {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_root);
-        chain.ChainPolicy.ExtraStore.AddRange(certificates.Skip(1).ToArray());
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        chain.ChainPolicy.VerificationTime = _at.UtcDateTime;
-        chain.ChainPolicy.VerificationTimeIgnored = false;
-        var leaf = certificates[0];
-        bool built;
-        try
+        var current = certificates[0];
+        for (var depth = 0; ; depth++)
         {
-            built = chain.Build(leaf);
+            var bc = Bc(current);
+            CheckTimeAndExtensions(what, current, bc);
+            if (current.RawData.AsSpan().SequenceEqual(_root.RawData))
+                return certificates[0];
+            if (depth == MaxCertificates)
+                throw new QuoteVerificationException($"{what}: no path of at most {MaxCertificates} certificates to the Intel SGX Root CA");
+            var issuer = bc.IssuerDN.Equivalent(_rootName)
+                ? _root
+                : certificates.FirstOrDefault(c => c != current && Bc(c).SubjectDN.Equivalent(bc.IssuerDN) && !Bc(c).SubjectDN.Equivalent(_rootName))
+                    ?? throw new QuoteVerificationException($"{what}: the issuer '{current.Issuer}' of '{current.Subject}' is not in the chain, and it is not the Intel SGX Root CA");
+            CheckSignature(what, current, bc, issuer);
+            var pathLength = Bc(issuer).GetBasicConstraints();
+            if (pathLength < depth)
+                throw new QuoteVerificationException($"{what}: '{issuer.Subject}' is {(pathLength < 0 ? "not a CA" : $"a CA for {pathLength} intermediate certificates")}, but it issued '{current.Subject}'");
+            if (Bc(issuer).GetKeyUsage() is { } usage && !usage[5])
+                throw new QuoteVerificationException($"{what}: '{issuer.Subject}' may not sign certificates (key usage)");
+            CheckRevocation(what, current, issuer);
+            current = issuer;
         }
-        catch (CryptographicException e)
-        {
-            throw new QuoteVerificationException($"{what}: the chain cannot be checked: {e.Message}");
-        }
-        if (!built)
-        {
-            var why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
-            throw new QuoteVerificationException($"{what}: the chain to the Intel SGX Root CA does not verify at {_at:yyyy-MM-ddTHH:mm:ssZ}: {why}");
-        }
-        var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
-        if (!elements[^1].RawData.AsSpan().SequenceEqual(_root.RawData))
-            throw new QuoteVerificationException($"{what}: the chain ends at '{elements[^1].Subject}', not at the built-in Intel SGX Root CA");
-        for (var i = 0; i < elements.Count - 1; i++)
-            CheckRevocation(what, elements[i], elements[i + 1]);
-        return leaf;
+    }
+
+    private void CheckTimeAndExtensions(string what, X509Certificate2 certificate, BcCertificate bc)
+    {
+        if (_at.UtcDateTime < bc.NotBefore || _at.UtcDateTime > bc.NotAfter)
+            throw new QuoteVerificationException($"{what}: '{certificate.Subject}' is valid from {bc.NotBefore:yyyy-MM-ddTHH:mm:ssZ} to {bc.NotAfter:yyyy-MM-ddTHH:mm:ssZ}, not at the time of the check {_at:yyyy-MM-ddTHH:mm:ssZ}");
+        if (bc.GetCriticalExtensionOids()?.FirstOrDefault(oid => oid is not (BasicConstraints or KeyUsage)) is { } unknown)
+            throw new QuoteVerificationException($"{what}: '{certificate.Subject}' has a critical extension {unknown} that is not understood");
+    }
+
+    private static void CheckSignature(string what, X509Certificate2 certificate, BcCertificate bc, X509Certificate2 issuer)
+    {
+        if (bc.SigAlgOid != EcdsaWithSha256)
+            throw new QuoteVerificationException($"{what}: '{certificate.Subject}' is signed with algorithm {bc.SigAlgOid}, not ECDSA with SHA-256 as Intel signs");
+        using var key = issuer.GetECDsaPublicKey();
+        if (key is null || !key.VerifyData(bc.GetTbsCertificate(), bc.GetSignature(), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence))
+            throw new QuoteVerificationException($"{what}: the signature of '{certificate.Subject}' by '{issuer.Subject}' is invalid");
     }
 
     private void CheckRevocation(string what, X509Certificate2 certificate, X509Certificate2 issuer)

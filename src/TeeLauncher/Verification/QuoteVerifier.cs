@@ -30,12 +30,12 @@ public static class QuoteVerifier
         var chains = CertificateChains.Create(collateral, at);
 
         var tcbInfo = TcbInfo.Parse(collateral.TcbInfo);
-        CheckWindow("tcb_info", tcbInfo.IssueDate, tcbInfo.NextUpdate, at);
+        CheckWindow("tcb_info", tcbInfo.Header, at);
         var tcbSigner = chains.Verify("collateral tcb_info_issuer_chain", CertificateChains.Parse("collateral tcb_info_issuer_chain", Encoding.ASCII.GetBytes(collateral.TcbInfoIssuerChain)));
         CheckSignature(tcbSigner, Encoding.UTF8.GetBytes(collateral.TcbInfo), collateral.TcbInfoSignature, "collateral tcb_info: its signature by the TCB signing certificate");
 
         var qeIdentity = QeIdentity.Parse(collateral.QeIdentity);
-        CheckWindow("qe_identity", qeIdentity.IssueDate, qeIdentity.NextUpdate, at);
+        CheckWindow("qe_identity", qeIdentity.Header, at);
         var qeSigner = chains.Verify("collateral qe_identity_issuer_chain", CertificateChains.Parse("collateral qe_identity_issuer_chain", Encoding.ASCII.GetBytes(collateral.QeIdentityIssuerChain)));
         CheckSignature(qeSigner, Encoding.UTF8.GetBytes(collateral.QeIdentity), collateral.QeIdentitySignature, "collateral qe_identity: its signature by the TCB signing certificate");
 
@@ -61,19 +61,19 @@ public static class QuoteVerifier
         if (tcb.Status == TcbStatus.Revoked)
             throw new QuoteVerificationException($"TCB: the platform's TCB status is Revoked{Advisories(tcb)}");
         TcbEvaluation.TdAttributes(quote.Report);
-        var nextUpdate = tcbInfo.NextUpdate < qeIdentity.NextUpdate ? tcbInfo.NextUpdate : qeIdentity.NextUpdate;
+        var nextUpdate = tcbInfo.Header.NextUpdate < qeIdentity.Header.NextUpdate ? tcbInfo.Header.NextUpdate : qeIdentity.Header.NextUpdate;
         return new VerifiedQuote(quote, tcb, platformTcb, qeTcb, pckExtensions.Fmspc, at, nextUpdate);
     }
 
     private static string Advisories(TcbVerdict verdict) =>
         verdict.AdvisoryIds.Count == 0 ? "" : $" ({string.Join(", ", verdict.AdvisoryIds)})";
 
-    private static void CheckWindow(string name, DateTimeOffset issued, DateTimeOffset nextUpdate, DateTimeOffset at)
+    private static void CheckWindow(string name, DocumentHeader document, DateTimeOffset at)
     {
-        if (at < issued)
-            throw new QuoteVerificationException($"collateral {name}: issued {issued:yyyy-MM-ddTHH:mm:ssZ}, after the time of the check {at:yyyy-MM-ddTHH:mm:ssZ}");
-        if (at > nextUpdate)
-            throw new QuoteVerificationException($"collateral {name}: expired at {nextUpdate:yyyy-MM-ddTHH:mm:ssZ} (its nextUpdate), before the time of the check {at:yyyy-MM-ddTHH:mm:ssZ}; fetch fresh collateral, or give --at to check as of an earlier day");
+        if (at < document.IssueDate)
+            throw new QuoteVerificationException($"collateral {name}: issued {document.IssueDate:yyyy-MM-ddTHH:mm:ssZ}, after the time of the check {at:yyyy-MM-ddTHH:mm:ssZ}");
+        if (at > document.NextUpdate)
+            throw new QuoteVerificationException($"collateral {name}: expired at {document.NextUpdate:yyyy-MM-ddTHH:mm:ssZ} (its nextUpdate), before the time of the check {at:yyyy-MM-ddTHH:mm:ssZ}; fetch fresh collateral, or give --at to check as of an earlier day");
     }
 
     private static void CheckSignature(X509Certificate2 signer, byte[] data, byte[] signature, string what)

@@ -11,12 +11,16 @@ public sealed record IsvSvnLevel(ushort IsvSvn, TcbStatus Status, IReadOnlyList<
 
 public sealed record TdxModuleIdentity(string Id, byte[] MrSigner, byte[] Attributes, byte[] AttributesMask, IReadOnlyList<IsvSvnLevel> Levels);
 
+/// <summary>What Intel's signed collateral documents (TCB Info, enclave identity) start with: which document, and when it is valid.</summary>
+public sealed record DocumentHeader(string Id, int Version, DateTimeOffset IssueDate, DateTimeOffset NextUpdate)
+{
+    internal static DocumentHeader Read(TcbDocument root) =>
+        new(root.String("id"), root.Int("version"), root.Date("issueDate"), root.Date("nextUpdate"));
+}
+
 /// <summary>Intel PCS TDX TCB Info, version 3 (Intel's PCS API, "Get TDX TCB Info"); the fields dcap-qvl and Intel's QVL read.</summary>
 public sealed record TcbInfo(
-    string Id,
-    int Version,
-    DateTimeOffset IssueDate,
-    DateTimeOffset NextUpdate,
+    DocumentHeader Header,
     byte[] Fmspc,
     byte[] PceId,
     TdxModuleIdentity? TdxModule,
@@ -24,10 +28,7 @@ public sealed record TcbInfo(
     IReadOnlyList<TcbLevel> Levels)
 {
     public static TcbInfo Parse(string json) => TcbDocument.Read("tcb_info", json, root => new TcbInfo(
-        root.String("id"),
-        root.Int("version"),
-        root.Date("issueDate"),
-        root.Date("nextUpdate"),
+        DocumentHeader.Read(root),
         root.Hex("fmspc", 6),
         root.Hex("pceId", 2),
         root.Optional("tdxModule") is { } module ? Module(module, withLevels: false) : null,
@@ -59,10 +60,7 @@ public sealed record TcbInfo(
 
 /// <summary>Intel PCS enclave identity of the TDX quoting enclave (<c>id</c> "TD_QE", version 2).</summary>
 public sealed record QeIdentity(
-    string Id,
-    int Version,
-    DateTimeOffset IssueDate,
-    DateTimeOffset NextUpdate,
+    DocumentHeader Header,
     byte[] MiscSelect,
     byte[] MiscSelectMask,
     byte[] Attributes,
@@ -72,10 +70,7 @@ public sealed record QeIdentity(
     IReadOnlyList<IsvSvnLevel> Levels)
 {
     public static QeIdentity Parse(string json) => TcbDocument.Read("qe_identity", json, root => new QeIdentity(
-        root.String("id"),
-        root.Int("version"),
-        root.Date("issueDate"),
-        root.Date("nextUpdate"),
+        DocumentHeader.Read(root),
         root.Hex("miscselect", 4),
         root.Hex("miscselectMask", 4),
         root.Hex("attributes", 16),
@@ -140,7 +135,7 @@ public readonly struct TcbDocument
     {
         var field = Field(name);
         return DateTimeOffset.TryParse(String(name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
-            ? date
+            ? date.ToUniversalTime()
             : throw field.Problem("must be an RFC 3339 date");
     }
 

@@ -24,8 +24,8 @@ public static class TcbEvaluation
     /// </summary>
     public static TcbVerdict Platform(TcbInfo info, TdReport report, PckExtensions pck)
     {
-        if (info.Id != "TDX" || info.Version < 3)
-            throw new QuoteVerificationException($"collateral tcb_info: id '{info.Id}' version {info.Version} is no TDX TCB Info (id TDX, version 3)");
+        if (info.Header.Id != "TDX" || info.Header.Version < 3)
+            throw new QuoteVerificationException($"collateral tcb_info: id '{info.Header.Id}' version {info.Header.Version} is no TDX TCB Info (id TDX, version 3)");
         if (!info.Fmspc.AsSpan().SequenceEqual(pck.Fmspc))
             throw new QuoteVerificationException($"collateral tcb_info: FMSPC {Convert.ToHexString(info.Fmspc)} is not the PCK certificate's {Convert.ToHexString(pck.Fmspc)}: the TCB Info is for another platform");
         if (!info.PceId.AsSpan().SequenceEqual(pck.PceId))
@@ -74,8 +74,8 @@ public static class TcbEvaluation
     /// <summary>The quoting enclave: MRSIGNER, not in debug mode, ISVPRODID, MISCSELECT and ATTRIBUTES under their masks, then its TCB level by ISVSVN.</summary>
     public static TcbVerdict QuotingEnclave(QeIdentity identity, QeReport report)
     {
-        if (identity.Id != "TD_QE" || identity.Version is not (2 or 3))
-            throw new QuoteVerificationException($"collateral qe_identity: id '{identity.Id}' version {identity.Version} is not the TDX QE identity (TD_QE, version 2 or 3)");
+        if (identity.Header.Id != "TD_QE" || identity.Header.Version is not (2 or 3))
+            throw new QuoteVerificationException($"collateral qe_identity: id '{identity.Header.Id}' version {identity.Header.Version} is not the TDX QE identity (TD_QE, version 2 or 3)");
         if (!report.MrSigner.AsSpan().SequenceEqual(identity.MrSigner))
             throw new QuoteVerificationException($"QE identity: the QE's MRSIGNER {Convert.ToHexStringLower(report.MrSigner)} is not the collateral's {Convert.ToHexStringLower(identity.MrSigner)}");
         if ((report.Attributes[0] & 0x02) != 0)
