@@ -12,7 +12,7 @@ public sealed class VerifyCommand : Command
 {
     public override string Name => "verify";
 
-    public override string Purpose => "replay an event log and check it against RTMR3 or a PCR, the approved list and the compose file";
+    public override string Purpose => "verify a TDX quote offline (--quote) and replay an event log against its RTMR3 or a PCR, the approved list and the compose file";
 
     public override string Example =>
         "tee-launcher verify --event-log tcb_info.json --event-name mpc-image-digest --approved-hashes image-digest.json";
