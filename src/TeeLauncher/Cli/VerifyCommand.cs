@@ -12,7 +12,7 @@ public sealed class VerifyCommand : Command
 {
     public override string Name => "verify";
 
-    public override string Purpose => "replay an event log and check it against RTMR3 or a PCR, the approved list and the compose file";
+    public override string Purpose => "verify a TDX quote offline (--quote) and replay an event log against its RTMR3 or a PCR, the approved list and the compose file";
 
     public override string Example =>
         "tee-launcher verify --event-log tcb_info.json --event-name mpc-image-digest --approved-hashes image-digest.json";
@@ -26,12 +26,20 @@ public sealed class VerifyCommand : Command
         CommandOption.Value("base", "HEX", "register value before the first event (default zero)"),
         CommandOption.Value("approved-hashes", "FILE", "say whether and where the image digest is listed"),
         CommandOption.Value("compose", "FILE", "check the compose event against this rendered compose file"),
+        CommandOption.Value("quote", "FILE", "verify this TDX quote (raw, hex or GetQuote response) and replay against its RTMR3"),
+        CommandOption.Value("collateral", "FILE", "the quote's collateral (dcap-qvl JSON: TCB info, QE identity, CRLs)"),
+        CommandOption.Value("at", "RFC3339", "time of the quote check (default now)"),
+        CommandOption.Value("report-data", "HEX", "expected report_data of the quote (up to 64 bytes, zero-padded)"),
         CommandOption.EventName,
         CommandOption.Json,
     ];
 
     public override async Task<ExitCode> ExecuteAsync(CommandArguments arguments, CommandConsole console, CancellationToken cancellationToken)
     {
+        if (arguments.Has("quote"))
+            return await QuoteCheck.ExecuteAsync(arguments, console);
+        if (arguments.Has("collateral") || arguments.Has("at") || arguments.Has("report-data"))
+            throw new UsageException("--collateral, --at and --report-data check a quote: give --quote too");
         var evidence = Evidence.Read(arguments.Required("event-log"));
         var report = EvidenceVerifier.Verify(evidence, Request(arguments, evidence));
         await console.Out.WriteAsync(arguments.Json
@@ -43,7 +51,7 @@ public sealed class VerifyCommand : Command
         return ExitCode.NotVerified;
     }
 
-    private static VerifyRequest Request(CommandArguments arguments, Evidence evidence)
+    internal static VerifyRequest Request(CommandArguments arguments, Evidence evidence)
     {
         if (arguments.Has("rtmr3") && arguments.Has("pcr"))
             throw new UsageException("give --rtmr3 or --pcr, not both");
@@ -73,7 +81,7 @@ public sealed class VerifyCommand : Command
             arguments.Value("compose") is { } compose ? InputFile.ReadInput(compose, "compose file", RenderedComposeMaxBytes) : null);
     }
 
-    private static string Describe(VerifyReport report)
+    internal static string Describe(VerifyReport report)
     {
         var text = new StringBuilder();
         text.AppendLine($"evidence:  {report.Format}, {report.Events.Count} events replayed into {report.Register}");

@@ -14,5 +14,8 @@ public enum ExitCode
     ComposeFailed = 8,
     AlreadyMeasuredOther = 9,
     ImageUnapproved = 10,
+
+    /// <summary><c>verify --quote</c>: the quote verifies, but the platform's TCB status is not UpToDate (docs/spec.md §5.5).</summary>
+    TcbNotUpToDate = 11,
     Internal = 70,
 }
