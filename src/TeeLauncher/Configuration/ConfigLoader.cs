@@ -82,6 +82,7 @@ public static partial class ConfigLoader
         ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file"],
         ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency"],
         ["registry"] = ["host", "mirrors", "username", "password_file", "encrypted_auth"],
+        ["registry.mirrors"] = ["location", "replaces"],
         ["measurement"] = ["backend", "event_name", "compose_event", "event_version", "event_log", "dstack_socket", "dstack_event_dir", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
         ["compose"] = ["file", "project", "command", "env", "stop_timeout", "supervise"],
     };
@@ -175,9 +176,7 @@ public static partial class ConfigLoader
             else if (!seenHosts.Add(host))
                 section.Problem("host", $"registry host '{host}' is configured twice");
 
-            var mirrors = section.StringArray("mirrors");
-            foreach (var mirrorProblem in mirrors.Select(RegistryHost.Problem).OfType<string>())
-                section.Problem("mirrors", $"registry[{i}].mirrors: {mirrorProblem}");
+            var mirrors = ReadMirrors(section, $"registry[{i}].mirrors", context);
 
             var username = section.String("username");
             var passwordFile = section.Path("password_file");
@@ -195,6 +194,69 @@ public static partial class ConfigLoader
                 encryptedAuth));
         }
         return registries;
+    }
+
+    /// <summary>Each mirror as <c>"host[:port][/prefix]"</c> or <c>{ location = "host[:port][/prefix]", replaces = "path" }</c>.</summary>
+    private static List<MirrorSettings> ReadMirrors(TableReader section, string key, ConfigReadContext context)
+    {
+        var mirrors = new List<MirrorSettings>();
+        if (section.Array("mirrors", "an array of mirrors") is not { } array)
+            return mirrors;
+        for (var j = 0; j < array.Count; j++)
+        {
+            var item = $"{key}[{j}]";
+            var mirror = array[j] switch
+            {
+                string location => Mirror(location, "", problem => context.AddAt(array.ItemPosition(j), $"{item}: {problem}")),
+                TomlTable table => MirrorTable(new TableReader(table, item, context, Schema["registry.mirrors"]), item),
+                var other => Refused(() => context.AddAt(array.ItemPosition(j),
+                    $"{item} must be a string \"host[:port][/path]\" or a table {{ location = \"host[:port][/path]\", replaces = \"path\" }}, found {TomlTypes.Describe(other)}")),
+            };
+            if (mirror is not null)
+                mirrors.Add(mirror);
+        }
+        return mirrors;
+    }
+
+    private static MirrorSettings? MirrorTable(TableReader mirror, string item)
+    {
+        if (mirror.String("location") is not { } location)
+        {
+            mirror.Problem("location", $"{item} needs location = \"host[:port][/path]\"");
+            return null;
+        }
+        var replaces = mirror.String("replaces", "");
+        if (mirror.Has("replaces") && RepositoryPathProblem(replaces) is { } problem)
+            return Refused(() => mirror.Problem("replaces", $"{mirror.Key("replaces")}: {problem}"));
+        return Mirror(location, replaces, problem => mirror.Problem("location", $"{mirror.Key("location")}: {problem}"));
+    }
+
+    private static MirrorSettings? Mirror(string location, string replaces, Action<string> problem)
+    {
+        var slash = location.IndexOf('/');
+        var (host, prefix) = slash < 0 ? (location, "") : (location[..slash], location[(slash + 1)..]);
+        if ((RegistryHost.Problem(host) ?? (slash < 0 ? null : RepositoryPathProblem(prefix))) is { } why)
+            return Refused(() => problem(why));
+        return new MirrorSettings(host, prefix, replaces);
+    }
+
+    private static string? RepositoryPathProblem(string path)
+    {
+        try
+        {
+            MirrorSettings.RepositoryPath("localhost", path);
+            return null;
+        }
+        catch (ImageReferenceException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static MirrorSettings? Refused(Action report)
+    {
+        report();
+        return null;
     }
 
     private static MeasurementSettings ReadMeasurement(TableReader section, LauncherSettings launcher, string baseDirectory)

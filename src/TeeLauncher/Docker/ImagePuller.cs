@@ -77,7 +77,7 @@ public sealed class ImagePuller(
         {
             foreach (var source in sources)
             {
-                var pinned = image.OnHost(source.Host);
+                var pinned = source.Pin(image.Digest);
                 if (await IsPresentAsync(pinned, cancellationToken))
                 {
                     logger.LogInformation("Image {Image} is present locally; pull policy {Policy} skips the pull", pinned, settings.Policy);
@@ -98,7 +98,7 @@ public sealed class ImagePuller(
                 skipped.Clear();
                 foreach (var source in sources)
                 {
-                    var pinned = image.OnHost(source.Host);
+                    var pinned = source.Pin(image.Digest);
                     var outcome = await PullOnceAsync(source, pinned, attempt, cancellationToken, onProgress);
                     if (outcome is null)
                         return new PullResult(image, pinned, source, Pulled: true, [.. skipped]);

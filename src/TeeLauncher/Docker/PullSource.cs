@@ -1,20 +1,45 @@
 using TeeLauncher.Configuration;
+using TeeLauncher.Errors;
 using TeeLauncher.Values;
 
 namespace TeeLauncher.Docker;
 
-/// <summary>One place the image can come from: a mirror or the origin registry, same path on each.</summary>
-public sealed record PullSource(ImageReference Reference, bool IsMirror)
+public enum PullSourceKind { Mirror, Origin }
+
+/// <summary>One place an image can come from, with the repository it has there: a mirror (its path may differ) or the origin.</summary>
+public sealed record PullSource(ImageReference Reference, PullSourceKind Kind, string Location)
 {
     public string Host => Reference.Domain;
 
-    public string Label => IsMirror ? $"mirror {Host}" : $"origin {Host}";
+    public bool IsMirror => Kind == PullSourceKind.Mirror;
 
-    /// <summary>Mirrors of the image's registry in configured order, then the origin (docs/spec.md §6.2).</summary>
+    public string Label => IsMirror ? $"mirror {Location}" : $"origin {Location}";
+
+    /// <summary>The image as it is pulled from this source.</summary>
+    public PinnedImage Pin(ImageDigest digest) => new(Reference, digest);
+
+    /// <summary>
+    /// The mirrors of the image's registry that serve its path, in configured order, then the origin (docs/spec.md §6.2).
+    /// A mirror path that breaks docker's grammar is a config error.
+    /// </summary>
     public static IReadOnlyList<PullSource> For(ImageReference image, IReadOnlyList<RegistrySettings> registries)
     {
-        var registry = registries.FirstOrDefault(r => string.Equals(r.Host, image.Domain, StringComparison.OrdinalIgnoreCase));
-        var mirrors = registry?.Mirrors ?? [];
-        return [.. mirrors.Select(m => new PullSource(image.OnHost(m), IsMirror: true)), new PullSource(image, IsMirror: false)];
+        var index = registries.ToList().FindIndex(r => string.Equals(r.Host, image.Domain, StringComparison.OrdinalIgnoreCase));
+        var mirrors = index < 0 ? [] : registries[index].Mirrors;
+        var sources = new List<PullSource>();
+        foreach (var mirror in mirrors)
+        {
+            try
+            {
+                if (mirror.RepositoryFor(image) is { } onMirror)
+                    sources.Add(new PullSource(onMirror, PullSourceKind.Mirror, mirror.Location));
+            }
+            catch (ImageReferenceException e)
+            {
+                throw new ConfigException($"registry[{index}].mirrors: mirror {mirror.Location} cannot serve {image.Repository}: {e.Message}");
+            }
+        }
+        sources.Add(new PullSource(image, PullSourceKind.Origin, image.Domain));
+        return sources;
     }
 }
