@@ -79,8 +79,8 @@ public static partial class ConfigLoader
     internal static readonly IReadOnlyDictionary<string, string[]> Schema = new Dictionary<string, string[]>
     {
         ["launcher"] = ["platform", "state_dir", "credentials_key_file"],
-        ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file"],
-        ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency"],
+        ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file", "archives"],
+        ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency", "archive_port"],
         ["registry"] = ["host", "mirrors", "username", "password_file", "encrypted_auth"],
         ["registry.mirrors"] = ["location", "replaces"],
         ["measurement"] = ["backend", "event_name", "compose_event", "event_version", "event_log", "dstack_socket", "dstack_event_dir", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
@@ -104,7 +104,18 @@ public static partial class ConfigLoader
             reference ?? "",
             Digest(section, "default_digest"),
             Digest(section, "override_digest"),
-            section.Path("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null);
+            section.Path("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null)
+        {
+            Archives = [.. Archives(section).Select(archive => FullPath(baseDirectory, archive))],
+        };
+    }
+
+    private static List<string> Archives(TableReader section)
+    {
+        var archives = section.StringArray("archives").ToList();
+        if (archives.Any(a => a.Length == 0 || a.Contains('\0')))
+            section.Problem("archives", "image.archives must name files or directories: an entry is empty or has a NUL character");
+        return [.. archives.Where(a => a.Length > 0 && !a.Contains('\0'))];
     }
 
     private static void CheckReference(TableReader section, string reference)
@@ -144,7 +155,10 @@ public static partial class ConfigLoader
             section.Duration("backoff_max", defaults.BackoffMax),
             section.Duration("attempt_timeout", defaults.AttemptTimeout),
             section.Duration("deadline", defaults.Deadline),
-            section.Integer("concurrency", defaults.Concurrency, 1, 16));
+            section.Integer("concurrency", defaults.Concurrency, 1, 16))
+        {
+            ArchivePort = section.Integer("archive_port", PullSettings.DefaultArchivePort, 1, 65535),
+        };
         if (settings.BackoffMax < settings.BackoffInitial)
             section.Problem("backoff_max", "pull.backoff_max must not be shorter than pull.backoff_initial");
         return settings;

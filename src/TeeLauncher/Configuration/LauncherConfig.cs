@@ -27,7 +27,11 @@ public sealed record ImageSettings(
     string Reference,
     ImageDigest? DefaultDigest,
     ImageDigest? OverrideDigest,
-    string? ApprovedHashesFile);
+    string? ApprovedHashesFile)
+{
+    /// <summary>Local OCI layouts (tar or directory) that serve any image of the stack they hold when its registry cannot.</summary>
+    public IReadOnlyList<string> Archives { get; init; } = [];
+}
 
 public enum PullPolicy { Always, Missing, Never }
 
@@ -40,6 +44,11 @@ public sealed record PullSettings(
     TimeSpan Deadline,
     int Concurrency)
 {
+    public const int DefaultArchivePort = 5999;
+
+    /// <summary>The loopback port of the registry an archive is served from (docs/spec.md §6.4).</summary>
+    public int ArchivePort { get; init; } = DefaultArchivePort;
+
     public static readonly PullSettings Default = new(
         PullPolicy.Always, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 3);
 }

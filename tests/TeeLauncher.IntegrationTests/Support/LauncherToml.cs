@@ -20,6 +20,8 @@ public sealed record LauncherToml
     public string EventName { get; init; } = "image-digest";
     public string MeasurementExtra { get; init; } = "";
     public string Registries { get; init; } = "";
+    public string ImageExtra { get; init; } = "";
+    public string PullExtra { get; init; } = "";
     public string LauncherExtra { get; init; } = "";
     public required string ComposeFile { get; init; }
     public required string Project { get; init; }
@@ -35,9 +37,10 @@ public sealed record LauncherToml
         Optional(text, "default_digest", DefaultDigest);
         Optional(text, "override_digest", OverrideDigest);
         Optional(text, "approved_hashes_file", ApprovedHashesFile);
+        text.Append(ImageExtra);
         text.AppendLine().AppendLine("[pull]").AppendLine($"policy = \"{Policy}\"").AppendLine($"attempts = {Attempts}")
             .AppendLine($"backoff_initial = \"{BackoffInitial}\"").AppendLine("backoff_max = \"2s\"")
-            .AppendLine($"attempt_timeout = \"{AttemptTimeout}\"").AppendLine($"deadline = \"{Deadline}\"").AppendLine();
+            .AppendLine($"attempt_timeout = \"{AttemptTimeout}\"").AppendLine($"deadline = \"{Deadline}\"").Append(PullExtra).AppendLine();
         text.Append(Registries).AppendLine();
         text.AppendLine("[measurement]").AppendLine($"backend = \"{Backend}\"").AppendLine($"event_name = \"{EventName}\"").Append(MeasurementExtra).AppendLine();
         text.AppendLine("[compose]").AppendLine($"file = \"{ComposeFile}\"").AppendLine($"project = \"{Project}\"")
