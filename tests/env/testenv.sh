@@ -17,7 +17,7 @@ registry_port=${TEE_TEST_REGISTRY_PORT:-5000}
 tpm_port=${TEE_TEST_TPM_PORT:-2321}
 docker_host="unix://$state/docker.sock"
 base_image="tee-test/busybox:latest"
-apt_packages=(docker.io docker-compose docker-registry apache2-utils busybox-static swtpm swtpm-tools tpm2-tools fuse3 python3-fusepy)
+apt_packages=(docker.io docker-compose docker-registry skopeo apache2-utils busybox-static swtpm swtpm-tools tpm2-tools fuse3 python3-fusepy)
 eciesjs_version=0.4.16
 
 say() { echo "testenv: $*" >&2; }
@@ -52,7 +52,7 @@ wait_for() {
 
 install_packages() {
   local missing=()
-  for command in dockerd docker-compose docker-registry htpasswd busybox swtpm swtpm_setup tpm2_pcrextend fusermount3; do
+  for command in dockerd docker-compose docker-registry skopeo htpasswd busybox swtpm swtpm_setup tpm2_pcrextend fusermount3; do
     command -v "$command" >/dev/null || missing+=("$command")
   done
   /usr/bin/python3 -c 'import fusepy' 2>/dev/null || missing+=("python3-fusepy")

@@ -370,5 +370,22 @@ public sealed class ConfigLoaderTests : IDisposable
             new MirrorSettings("cache.example", "hub", "library"));
     }
 
+    [Fact]
+    public void Archives_resolve_against_the_config_file_and_the_archive_port_defaults_to_5999()
+    {
+        var config = Load("""
+            [image]
+            reference = "ubuntu"
+            archives = ["node.oci.tar", "/var/lib/images/side"]
+            """);
+        config.Image.Archives.Should().Equal(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(config.SourcePath)!, "node.oci.tar")), "/var/lib/images/side");
+        config.Pull.ArchivePort.Should().Be(5999);
+    }
+
+    [Theory]
+    [InlineData("[image]\nreference = \"ubuntu\"\narchives = [\"\"]", "launcher.toml:3:12: image.archives must name files or directories: an entry is empty or has a NUL character")]
+    [InlineData("[image]\nreference = \"ubuntu\"\n[pull]\narchive_port = 70000", "launcher.toml:4:16: pull.archive_port must be between 1 and 65535, found 70000")]
+    public void Archive_settings_are_checked(string toml, string problem) => Problems(toml).Should().Equal(problem);
+
     public void Dispose() => _dir.Dispose();
 }
