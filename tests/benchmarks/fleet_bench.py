@@ -19,7 +19,6 @@ access log counts them. Needs the test environment (tests/env/testenv.sh env exp
 Prints markdown on stdout; progress goes to stderr.
 """
 import argparse
-import io
 import json
 import os
 import re
@@ -28,15 +27,15 @@ import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 
-BASE_ROOT = os.path.join(os.environ["TEE_TEST_STATE"], "busybox-root")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stack_bench import image_tar  # noqa: E402  the same image recipe as the stack benchmark
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPOSITORY = "bench/fleet-app"
 PROJECT = "bench_fleet"
-MIB = 1024 * 1024
 ACCESS = re.compile(r'"(GET|HEAD) /v2/([^ ]+)/(blobs|manifests)/(sha256:[0-9a-f]{64}) HTTP')
 
 
@@ -117,27 +116,6 @@ def start_dockerd(work, i):
     raise SystemExit(f"dockerd {i} did not answer")
 
 
-def image_tar(megabytes):
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for folder, dirs, files in os.walk(BASE_ROOT):
-            dirs.sort()
-            for name in sorted(dirs) + sorted(files):
-                path = os.path.join(folder, name)
-                info = tar.gettarinfo(path, os.path.relpath(path, BASE_ROOT))
-                info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-                if info.isreg():
-                    with open(path, "rb") as f:
-                        tar.addfile(info, f)
-                else:
-                    tar.addfile(info)
-        data = os.urandom(megabytes * MIB)
-        info = tarfile.TarInfo("data/random.bin")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def push_image(work, origin, megabytes):
     """Imports the image on the test environment's dockerd and pushes it straight to the origin; returns its digest."""
     tar = os.path.join(work, "image.tar")
@@ -213,19 +191,14 @@ def boot_all(launcher, fleet):
 
 
 def origin_counts(logfile, offset, digest_of_layer, digest_of_config, manifest):
+    """GETs the origin served for the layer, the config and the manifest, other blobs, and HEADs of anything."""
     with open(logfile) as f:
         f.seek(offset)
         text = f.read()
-    counts = {"layer": 0, "config": 0, "manifest": 0, "head": 0}
-    for method, _, kind, digest in ACCESS.findall(text):
-        if method == "HEAD":
-            counts["head"] += 1
-        elif kind == "manifests" and digest == manifest:
-            counts["manifest"] += 1
-        elif digest == digest_of_layer:
-            counts["layer"] += 1
-        elif digest == digest_of_config:
-            counts["config"] += 1
+    counts = {"layer": 0, "config": 0, "manifest": 0, "other": 0, "head": 0}
+    roles = {digest_of_layer: "layer", digest_of_config: "config", manifest: "manifest"}
+    for method, _, _, digest in ACCESS.findall(text):
+        counts["head" if method == "HEAD" else roles.get(digest, "other")] += 1
     return counts
 
 
