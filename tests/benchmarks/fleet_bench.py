@@ -219,7 +219,7 @@ def main():
         digest = push_image(work, f"127.0.0.1:{origin_port}", args.megabytes)
         manifest = json.loads(sh("curl", "-fsS", "-H", "Accept: application/vnd.docker.distribution.manifest.v2+json",
                                  f"http://127.0.0.1:{origin_port}/v2/{REPOSITORY}/manifests/{digest}").stdout)
-        layer, config = manifest["layers"][0]["digest"], manifest["config"]["digest"]
+        layer, config_blob = manifest["layers"][0]["digest"], manifest["config"]["digest"]
         log(f"pushed {REPOSITORY}@{digest} ({args.megabytes} MiB random + busybox, layer {manifest['layers'][0]['size']} bytes)")
         relay, relay_address = start_relay(f"127.0.0.1:{origin_port}")
         processes.append(relay)
@@ -249,7 +249,7 @@ def main():
                         offset = os.path.getsize(origin_log)
                         times = boot_all(args.aot, fleet)
                         time.sleep(1)
-                        counts = origin_counts(origin_log, offset, layer, config, digest)
+                        counts = origin_counts(origin_log, offset, layer, config_blob, digest)
                         results.setdefault(f"{name} {temperature}", []).append((times, counts))
                         log(f"run {run + 1}: {name} {temperature}: boots {', '.join(f'{t:.2f}' for t in times)} s; origin {counts}")
                 finally:
