@@ -22,8 +22,9 @@ public sealed record ArchiveContent(IReadOnlyList<OciDescriptor> Blobs, IReadOnl
 
     /// <summary>
     /// The content for <paramref name="digest"/>, found in index.json or an index it lists, or null when the archive does not
-    /// hold it. For an index, the platform's manifest is picked as docker picks it (linux and this machine's architecture,
-    /// the first listed). Throws <see cref="ArchiveException"/> when what the archive holds is not what it claims.
+    /// hold it. An index must name a manifest for linux and this machine's architecture (docker pulls that one) and the
+    /// archive must hold every manifest it names, as skopeo's <c>copy --all</c> writes it. Throws
+    /// <see cref="ArchiveException"/> when what the archive holds is not what it claims.
     /// </summary>
     public static ArchiveContent? Resolve(OciArchive archive, ImageDigest digest)
     {
@@ -35,12 +36,23 @@ public sealed record ArchiveContent(IReadOnlyList<OciDescriptor> Blobs, IReadOnl
             return new ArchiveContent(ImageBlobs(archive, top, document), [top]);
 
         var architecture = DockerArchitecture();
-        var platform = (document.Manifests ?? []).FirstOrDefault(m => m.Platform is { Os: "linux" } p && p.Architecture == architecture)
-            ?? throw new ArchiveException(archive.Path, $"index {digest} has no manifest for linux/{architecture}");
-        var child = Manifest(archive, platform);
-        if (IsIndex(child.MediaType))
-            throw new ArchiveException(archive.Path, $"index {digest} names another index for linux/{architecture}");
-        return new ArchiveContent(ImageBlobs(archive, child, Parse(archive, child)), [child, top]);
+        var children = document.Manifests ?? [];
+        if (children.Count > MaxIndexesRead)
+            throw new ArchiveException(archive.Path, $"index {digest} names more than {MaxIndexesRead} manifests");
+        if (!children.Any(m => m.Platform is { Os: "linux" } p && p.Architecture == architecture))
+            throw new ArchiveException(archive.Path, $"index {digest} has no manifest for linux/{architecture}");
+        // A registry stores an index only when it has every manifest the index names, so every platform is pushed.
+        var blobs = new List<OciDescriptor>();
+        var manifests = new List<ArchiveManifest>();
+        foreach (var named in children)
+        {
+            var child = Manifest(archive, named);
+            if (IsIndex(child.MediaType))
+                throw new ArchiveException(archive.Path, $"index {digest} names another index, {child.Digest}");
+            blobs.AddRange(ImageBlobs(archive, child, Parse(archive, child)));
+            manifests.Add(child);
+        }
+        return new ArchiveContent([.. blobs.DistinctBy(b => b.Digest)], [.. manifests, top]);
     }
 
     private static OciDescriptor? Find(OciArchive archive, ImageDigest digest)

@@ -89,6 +89,43 @@ public sealed class ArchiveTests
             .Should().Equal($"origin {TestEnvironment.Registry}", $"archive {sideLayout}");
     }
 
+    [Fact]
+    public async Task An_index_digest_is_served_from_an_archive_that_holds_the_index_and_its_platform_manifest()
+    {
+        await using var deployment = Deployment.Create("archiveindex");
+        var single = Path.Combine(deployment.Directory, "single.tar");
+        var manifestDigest = await OciArchives.WriteAsync(deployment.Repository, single);
+        var entries = OciArchives.Entries(single);
+        var manifest = entries[$"blobs/sha256/{manifestDigest["sha256:".Length..]}"];
+        var index = System.Text.Encoding.UTF8.GetBytes($$$"""
+            {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{{{manifestDigest}}}","size":{{{manifest.Length}}},"platform":{"architecture":"amd64","os":"linux"}}]}
+            """);
+        var indexDigest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(index));
+        entries[$"blobs/sha256/{indexDigest["sha256:".Length..]}"] = index;
+        entries["index.json"] = System.Text.Encoding.UTF8.GetBytes($$$"""
+            {"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{{{indexDigest}}}","size":{{{index.Length}}}}]}
+            """);
+        var archive = Path.Combine(deployment.Directory, "index.tar");
+        OciArchives.Write(archive, entries);
+        var port = RegistryServer.UnusedPort();
+        deployment.Approve(indexDigest);
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"127.0.0.1:{RegistryServer.UnusedPort()}/{deployment.Repository}",
+            Attempts = 1,
+            ImageExtra = $"archives = [\"{archive}\"]\n",
+            PullExtra = $"archive_port = {port}\n",
+        };
+
+        var run = await deployment.LauncherAsync("run");
+
+        run.ExitCode.Should().Be(0, run.Error);
+        var loaded = $"127.0.0.1:{port}/{deployment.Repository}@{indexDigest}";
+        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle().Which.Image.Should().Be(loaded);
+        (await ToolRun.DockerAsync("image", "inspect", "--format", "{{json .RepoDigests}}", loaded)).Succeeded("docker image inspect").Out
+            .Should().Contain(loaded, "docker pulled the index and recorded its digest");
+    }
+
     public static TheoryData<string, string> HostileArchives => new()
     {
         { "symlink", "is a symbolic link: an image layout holds only files and directories" },
