@@ -58,10 +58,10 @@ public sealed class ArchiveRegistry : IAsyncDisposable
                 .WithStandardErrorPipe(PipeTarget.ToStringBuilder(registry._log))
                 .ExecuteAsync(registry._stop.Token);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
             await registry.DisposeAsync();
-            throw new PullRefusedException($"cannot start {Executable} to serve an image archive ({e.Message}); install Debian's docker-registry package");
+            throw NotInstalled(e);
         }
         await registry.WaitUntilAnsweringAsync(cancellationToken);
         return registry;
@@ -76,7 +76,7 @@ public sealed class ArchiveRegistry : IAsyncDisposable
             using var started = await _http.PostAsync($"v2/{path}/blobs/uploads/", null, cancellationToken);
             var location = started.StatusCode == HttpStatusCode.Accepted && started.Headers.Location is { } l
                 ? new Uri(_http.BaseAddress!, l)
-                : throw Refused(archive, $"blob {digest}", started);
+                : throw await RefusedAsync(archive, $"blob {digest}", started);
             var put = new UriBuilder(location);
             put.Query = (put.Query.Length > 1 ? put.Query[1..] + "&" : "") + $"digest={Uri.EscapeDataString(digest.ToString())}";
             await archive.WithBlobAsync(digest, async data =>
@@ -86,7 +86,7 @@ public sealed class ArchiveRegistry : IAsyncDisposable
                 body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 using var done = await _http.PutAsync(put.Uri, body, cancellationToken);
                 if (done.StatusCode != HttpStatusCode.Created)
-                    throw Refused(archive, $"blob {digest}", done);
+                    throw await RefusedAsync(archive, $"blob {digest}", done);
             });
         }
         foreach (var manifest in content.Manifests)
@@ -95,13 +95,16 @@ public sealed class ArchiveRegistry : IAsyncDisposable
             body.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
             using var done = await _http.PutAsync($"v2/{path}/manifests/{manifest.Digest}", body, cancellationToken);
             if (done.StatusCode != HttpStatusCode.Created)
-                throw Refused(archive, $"manifest {manifest.Digest}", done);
+                throw await RefusedAsync(archive, $"manifest {manifest.Digest}", done);
         }
     }
 
-    private static ArchiveException Refused(OciArchive archive, string what, HttpResponseMessage response)
+    private static PullRefusedException NotInstalled(Exception e) =>
+        new($"cannot start {Executable} to serve an image archive ({SafeText.Escape(e.Message)}); install Debian's docker-registry package");
+
+    private static async Task<ArchiveException> RefusedAsync(OciArchive archive, string what, HttpResponseMessage response)
     {
-        var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+        var body = await response.Content.ReadAsStringAsync();
         var said = SafeText.Escape(body.Length <= 300 ? body.Trim() : body[..300]);
         return new ArchiveException(archive.Path, $"{what} was refused by the loopback registry ({(int)response.StatusCode}): {said}");
     }
@@ -123,6 +126,11 @@ public sealed class ArchiveRegistry : IAsyncDisposable
             }
             await Task.Delay(100, cancellationToken);
         }
+        if (_process!.Task is { IsFaulted: true, Exception.InnerException: { } failure })
+        {
+            await DisposeAsync();
+            throw NotInstalled(failure);
+        }
         var said = SafeText.Escape(string.Join(" ", _log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3)));
         await DisposeAsync();
         throw new PullFailedException($"{Executable} did not start on {Host} to serve an image archive: {said}; free the port or set pull.archive_port");
@@ -137,7 +145,7 @@ public sealed class ArchiveRegistry : IAsyncDisposable
             {
                 await _process;
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or System.ComponentModel.Win32Exception or InvalidOperationException)
             {
             }
         }

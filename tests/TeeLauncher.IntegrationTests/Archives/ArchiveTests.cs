@@ -126,6 +126,33 @@ public sealed class ArchiveTests
             .Should().Contain(loaded, "docker pulled the index and recorded its digest");
     }
 
+    [Fact]
+    public async Task Without_docker_registry_an_archive_is_exit_5_naming_the_package()
+    {
+        await using var deployment = Deployment.Create("archivenoregistry");
+        var archive = Path.Combine(deployment.Directory, "node.tar");
+        var digest = await OciArchives.WriteAsync(deployment.Repository, archive);
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"127.0.0.1:{RegistryServer.UnusedPort()}/{deployment.Repository}",
+            Attempts = 1,
+            ImageExtra = $"archives = [\"{archive}\"]\n",
+            PullExtra = $"archive_port = {RegistryServer.UnusedPort()}\n",
+        };
+        (await deployment.LauncherAsync("validate")).ExitCode.Should().Be(0);
+        var tools = Path.Combine(deployment.Directory, "bin");
+        Directory.CreateDirectory(tools);
+        foreach (var tool in new[] { "docker", "docker-compose" })
+            File.CreateSymbolicLink(Path.Combine(tools, tool), (await ToolRun.RunAsync("sh", ["-c", $"command -v {tool}"])).Out.Trim());
+
+        var run = await LauncherProcess.RunAsync(["run", "--config", deployment.ConfigPath], new Dictionary<string, string?> { ["PATH"] = tools });
+
+        run.ExitCode.Should().Be(5, run.Error);
+        run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Should().Contain("cannot start docker-registry").And.Contain("install Debian's docker-registry package");
+        File.Exists(deployment.EventLog).Should().BeFalse();
+    }
+
     public static TheoryData<string, string> HostileArchives => new()
     {
         { "symlink", "is a symbolic link: an image layout holds only files and directories" },
