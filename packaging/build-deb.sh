@@ -59,7 +59,7 @@ Maintainer: tee-launcher developers <dev@tee-launcher.local>
 Section: admin
 Priority: optional
 Depends: libc6 (>= 2.34), libssl3t64 | libssl3, docker-cli | docker.io | docker-ce-cli, docker-compose | docker-compose-plugin
-Recommends: docker.io | docker-ce, tpm2-tools
+Recommends: docker.io | docker-ce, tpm2-tools, docker-registry
 Installed-Size: $(du -sk --apparent-size "$pkg" | cut -f1)
 Description: measured launch of a docker compose workload in a confidential VM
  At every boot, tee-launcher chooses an approved image digest, pulls the image

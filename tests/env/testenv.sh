@@ -30,7 +30,7 @@ root26="$state/debian13-root"
 docker_host26="unix://$root26/run/docker.sock"
 docker_cli26="$root26/usr/bin/docker"
 base_image="tee-test/busybox:latest"
-apt_packages=(docker.io docker-compose docker-registry apache2-utils busybox-static swtpm swtpm-tools tpm2-tools fuse3 python3-fusepy mmdebstrap)
+apt_packages=(docker.io docker-compose docker-registry apache2-utils busybox-static swtpm swtpm-tools tpm2-tools fuse3 python3-fusepy mmdebstrap skopeo)
 eciesjs_version=0.4.16
 
 say() { echo "testenv: $*" >&2; }
@@ -72,7 +72,7 @@ wait_for() {
 
 install_packages() {
   local missing=()
-  for command in dockerd docker-compose docker-registry htpasswd busybox swtpm swtpm_setup tpm2_pcrextend fusermount3 mmdebstrap; do
+  for command in dockerd docker-compose docker-registry htpasswd busybox swtpm swtpm_setup tpm2_pcrextend fusermount3 mmdebstrap skopeo; do
     command -v "$command" >/dev/null || missing+=("$command")
   done
   /usr/bin/python3 -c 'import fusepy' 2>/dev/null || missing+=("python3-fusepy")

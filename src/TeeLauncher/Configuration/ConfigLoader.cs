@@ -79,9 +79,10 @@ public static partial class ConfigLoader
     internal static readonly IReadOnlyDictionary<string, string[]> Schema = new Dictionary<string, string[]>
     {
         ["launcher"] = ["platform", "state_dir", "credentials_key_file"],
-        ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file", "on_unapproved", "approval_check_interval"],
-        ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency"],
+        ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file", "on_unapproved", "approval_check_interval", "archives"],
+        ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency", "archive_port"],
         ["registry"] = ["host", "mirrors", "username", "password_file", "encrypted_auth"],
+        ["registry.mirrors"] = ["location", "replaces"],
         ["measurement"] = ["backend", "event_name", "compose_event", "event_version", "event_log", "dstack_socket", "dstack_event_dir", "dstack_platform", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
         ["compose"] = ["file", "project", "command", "env", "stop_timeout", "supervise"],
     };
@@ -111,7 +112,16 @@ public static partial class ConfigLoader
         {
             OnUnapproved = onUnapproved,
             ApprovalCheckInterval = interval,
+            Archives = [.. Archives(section).Select(archive => FullPath(baseDirectory, archive))],
         };
+    }
+
+    private static List<string> Archives(TableReader section)
+    {
+        var archives = section.StringArray("archives").ToList();
+        if (archives.Any(a => a.Length == 0 || a.Contains('\0')))
+            section.Problem("archives", "image.archives must name files or directories: an entry is empty or has a NUL character");
+        return [.. archives.Where(a => a.Length > 0 && !a.Contains('\0'))];
     }
 
     private static readonly TimeSpan MinApprovalCheckInterval = TimeSpan.FromSeconds(1);
@@ -153,7 +163,10 @@ public static partial class ConfigLoader
             section.Duration("backoff_max", defaults.BackoffMax),
             section.Duration("attempt_timeout", defaults.AttemptTimeout),
             section.Duration("deadline", defaults.Deadline),
-            section.Integer("concurrency", defaults.Concurrency, 1, 16));
+            section.Integer("concurrency", defaults.Concurrency, 1, 16))
+        {
+            ArchivePort = section.Integer("archive_port", PullSettings.DefaultArchivePort, 1, 65535),
+        };
         if (settings.BackoffMax < settings.BackoffInitial)
             section.Problem("backoff_max", "pull.backoff_max must not be shorter than pull.backoff_initial");
         return settings;
@@ -185,9 +198,7 @@ public static partial class ConfigLoader
             else if (!seenHosts.Add(host))
                 section.Problem("host", $"registry host '{host}' is configured twice");
 
-            var mirrors = section.StringArray("mirrors");
-            foreach (var mirrorProblem in mirrors.Select(RegistryHost.Problem).OfType<string>())
-                section.Problem("mirrors", $"registry[{i}].mirrors: {mirrorProblem}");
+            var mirrors = ReadMirrors(section, $"registry[{i}].mirrors", context);
 
             var username = section.String("username");
             var passwordFile = section.Path("password_file");
@@ -205,6 +216,69 @@ public static partial class ConfigLoader
                 encryptedAuth));
         }
         return registries;
+    }
+
+    /// <summary>Each mirror as <c>"host[:port][/prefix]"</c> or <c>{ location = "host[:port][/prefix]", replaces = "path" }</c>.</summary>
+    private static List<MirrorSettings> ReadMirrors(TableReader section, string key, ConfigReadContext context)
+    {
+        var mirrors = new List<MirrorSettings>();
+        if (section.Array("mirrors", "an array of mirrors") is not { } array)
+            return mirrors;
+        for (var j = 0; j < array.Count; j++)
+        {
+            var item = $"{key}[{j}]";
+            var mirror = array[j] switch
+            {
+                string location => Mirror(location, "", problem => context.AddAt(array.ItemPosition(j), $"{item}: {problem}")),
+                TomlTable table => MirrorTable(new TableReader(table, item, context, Schema["registry.mirrors"]), item),
+                var other => Refused(() => context.AddAt(array.ItemPosition(j),
+                    $"{item} must be a string \"host[:port][/path]\" or a table {{ location = \"host[:port][/path]\", replaces = \"path\" }}, found {TomlTypes.Describe(other)}")),
+            };
+            if (mirror is not null)
+                mirrors.Add(mirror);
+        }
+        return mirrors;
+    }
+
+    private static MirrorSettings? MirrorTable(TableReader mirror, string item)
+    {
+        if (mirror.String("location") is not { } location)
+        {
+            mirror.Problem("location", $"{item} needs location = \"host[:port][/path]\"");
+            return null;
+        }
+        var replaces = mirror.String("replaces", "");
+        if (mirror.Has("replaces") && RepositoryPathProblem(replaces) is { } problem)
+            return Refused(() => mirror.Problem("replaces", $"{mirror.Key("replaces")}: {problem}"));
+        return Mirror(location, replaces, problem => mirror.Problem("location", $"{mirror.Key("location")}: {problem}"));
+    }
+
+    private static MirrorSettings? Mirror(string location, string replaces, Action<string> problem)
+    {
+        var slash = location.IndexOf('/');
+        var (host, prefix) = slash < 0 ? (location, "") : (location[..slash], location[(slash + 1)..]);
+        if ((RegistryHost.Problem(host) ?? (slash < 0 ? null : RepositoryPathProblem(prefix))) is { } why)
+            return Refused(() => problem(why));
+        return new MirrorSettings(host, prefix, replaces);
+    }
+
+    private static string? RepositoryPathProblem(string path)
+    {
+        try
+        {
+            MirrorSettings.RepositoryPath("localhost", path);
+            return null;
+        }
+        catch (ImageReferenceException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static MirrorSettings? Refused(Action report)
+    {
+        report();
+        return null;
     }
 
     private static MeasurementSettings ReadMeasurement(TableReader section, LauncherSettings launcher, string baseDirectory)

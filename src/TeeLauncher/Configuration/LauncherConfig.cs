@@ -29,6 +29,9 @@ public sealed record ImageSettings(
     ImageDigest? OverrideDigest,
     string? ApprovedHashesFile)
 {
+    /// <summary>Local OCI layouts (tar or directory) that serve any image of the stack they hold when its registry cannot.</summary>
+    public IReadOnlyList<string> Archives { get; init; } = [];
+
     public static readonly TimeSpan DefaultApprovalCheckInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>What a supervising launcher does when the running digest leaves the approved list (docs/spec.md §4.1).</summary>
@@ -51,16 +54,55 @@ public sealed record PullSettings(
     TimeSpan Deadline,
     int Concurrency)
 {
+    public const int DefaultArchivePort = 5999;
+
+    /// <summary>The loopback port of the registry an archive is served from (docs/spec.md §6.4).</summary>
+    public int ArchivePort { get; init; } = DefaultArchivePort;
+
     public static readonly PullSettings Default = new(
         PullPolicy.Always, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 3);
 }
 
 public sealed record RegistrySettings(
     string Host,
-    IReadOnlyList<string> Mirrors,
+    IReadOnlyList<MirrorSettings> Mirrors,
     string? Username,
     string? PasswordFile,
     string? EncryptedAuth);
+
+/// <summary>
+/// A mirror of a registry host (docs/spec.md §6.2): the image's path there is <see cref="PathPrefix"/> followed by its path on
+/// the origin less the leading components <see cref="Replaces"/>, the way containerd's and CRI-O's registry configurations
+/// rewrite it; a mirror with <see cref="Replaces"/> serves only the paths under it.
+/// </summary>
+public sealed record MirrorSettings(string Host, string PathPrefix, string Replaces)
+{
+    /// <summary>host[:port] then the prefix, if any: where the mirror keeps the registry's repositories.</summary>
+    public string Location => PathPrefix.Length == 0 ? Host : $"{Host}/{PathPrefix}";
+
+    /// <summary>The repository on the mirror, or null when the mirror does not serve <paramref name="image"/>'s path.</summary>
+    /// <exception cref="ImageReferenceException">The rewritten path breaks docker's grammar (too long).</exception>
+    public ImageReference? RepositoryFor(ImageReference image)
+    {
+        var path = image.Path;
+        if (Replaces.Length > 0 && path != Replaces && !path.StartsWith(Replaces + "/", StringComparison.Ordinal))
+            return null;
+        var rest = path[Replaces.Length..].TrimStart('/');
+        var onMirror = string.Join('/', new[] { PathPrefix, rest }.Where(p => p.Length > 0));
+        return onMirror.Length == 0 ? null : RepositoryPath(Host, onMirror);
+    }
+
+    /// <summary>
+    /// host/path as docker reads it. The path is parsed under "localhost", which docker never rewrites (unlike docker.io's
+    /// "library/"), so it keeps its components exactly.
+    /// </summary>
+    /// <exception cref="ImageReferenceException">The path is not a docker repository path.</exception>
+    public static ImageReference RepositoryPath(string host, string path)
+    {
+        var parsed = ImageReference.Parse($"localhost/{path}");
+        return parsed.Tag is null ? parsed.OnHost(host) : throw new ImageReferenceException($"path '{path}' takes no tag");
+    }
+}
 
 public enum MeasurementBackendKind { Dstack, TdxSysfs, Tpm, None }
 

@@ -102,6 +102,8 @@ internal sealed class TableReader
         return fallback;
     }
 
+    public TomlArray? Array(string key, string expected) => Read<TomlArray>(key, expected);
+
     public IReadOnlyList<string> StringArray(string key)
     {
         if (Read<TomlArray>(key, "an array of strings") is not { } array)

@@ -20,6 +20,7 @@ public sealed class ImagePuller(
     TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly SemaphoreSlim _archiveSlot = new(1);
 
     /// <summary>
     /// Pulls every image, in the order given as far as concurrency allows. The first failure stops the others; when
@@ -77,7 +78,7 @@ public sealed class ImagePuller(
         {
             foreach (var source in sources)
             {
-                var pinned = image.OnHost(source.Host);
+                var pinned = source.Pin(image.Digest);
                 if (await IsPresentAsync(pinned, cancellationToken))
                 {
                     logger.LogInformation("Image {Image} is present locally; pull policy {Policy} skips the pull", pinned, settings.Policy);
@@ -96,23 +97,25 @@ public sealed class ImagePuller(
             for (var attempt = 1; attempt <= settings.Attempts; attempt++)
             {
                 skipped.Clear();
+                PullRefusedException? refusal = null;
                 foreach (var source in sources)
                 {
-                    var pinned = image.OnHost(source.Host);
-                    var outcome = await PullOnceAsync(source, pinned, attempt, cancellationToken, onProgress);
+                    var pinned = source.Pin(image.Digest);
+                    var outcome = source.Kind == PullSourceKind.Archive
+                        ? await FromArchiveAsync(source, pinned, attempt, cancellationToken, onProgress)
+                        : await PullOnceAsync(source, pinned, attempt, cancellationToken, onProgress);
                     if (outcome is null)
                         return new PullResult(image, pinned, source, Pulled: true, [.. skipped]);
 
                     var (failureClass, complaint) = outcome.Value;
                     lastFailure = $"{source.Label}: {complaint}";
-                    if (source.IsMirror)
-                    {
+                    if (source.Kind != PullSourceKind.Origin)
                         skipped.Add($"{source.Label} skipped for {image.Repository.Path}: {failureClass.Describe()}: {complaint}");
-                        continue;
-                    }
-                    if (failureClass.IsPermanent())
-                        throw new PullRefusedException(RefusalMessage(source, image, failureClass, complaint, credentials.For(source.Host) is not null));
+                    else if (failureClass.IsPermanent())
+                        refusal = new PullRefusedException(RefusalMessage(source, image, failureClass, complaint, credentials.For(source.Host) is not null));
                 }
+                if (refusal is not null)
+                    throw refusal;
 
                 if (attempt < settings.Attempts)
                 {
@@ -172,6 +175,31 @@ public sealed class ImagePuller(
         logger.LogWarning("Pull attempt {Attempt} of {Image} from {Source} failed after {Duration} ms ({Class}): {Complaint}",
             attempt, pinned, source.Label, (long)output.Duration.TotalMilliseconds, failureClass.Describe(), output.Complaint);
         return (failureClass, output.Complaint);
+    }
+
+    /// <summary>
+    /// Serves the image from a local OCI archive (docs/spec.md §6.4): checks that it holds exactly the digest, pushes it
+    /// into a loopback registry and pulls it from there like from any source. One archive is loaded at a time: they share the port.
+    /// </summary>
+    private async Task<(PullFailureClass, string)?> FromArchiveAsync(
+        PullSource source, PinnedImage pinned, int attempt, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
+    {
+        await _archiveSlot.WaitAsync(cancellationToken);
+        try
+        {
+            var archive = OciArchive.Open(source.Location);
+            if (ArchiveContent.Resolve(archive, pinned.Digest) is not { } content)
+                return (PullFailureClass.NotFound, $"the archive does not hold {pinned.Digest}");
+            await using var registry = await ArchiveRegistry.StartAsync(settings.ArchivePort, stateDir, cancellationToken);
+            await registry.PushAsync(archive, content, pinned.Repository.Path, cancellationToken);
+            logger.LogInformation("Archive {Archive} holds {Digest} ({Blobs} blobs); pulling it from {Registry}",
+                SafeText.Escape(source.Location), pinned.Digest, content.Blobs.Count, registry.Host);
+            return await PullOnceAsync(source, pinned, attempt, cancellationToken, onProgress);
+        }
+        finally
+        {
+            _archiveSlot.Release();
+        }
     }
 
     private async Task<DockerConfigDirectory?> CredentialsForAsync(PullSource source, CancellationToken cancellationToken) =>

@@ -28,7 +28,7 @@ public sealed record LaunchInputs(
         return new ChosenLaunch(this, selection,
         [
             new(new PinnedImage(Image, selection.Digest), Sources),
-            .. Template.Stack(Config.Compose.Env).Images.Select(i => new PullRequest(i.Image, PullSource.For(i.Image.Repository, Config.Registries))),
+            .. Template.Stack(Config.Compose.Env).Images.Select(i => new PullRequest(i.Image, PullSource.For(i.Image.Repository, Config.Registries, Config.Image.Archives, Config.Pull.ArchivePort))),
         ]);
     }
 
@@ -63,10 +63,11 @@ public sealed record LaunchInputs(
             }, config.Compose.File);
         var credentials = Collect(problems, () => RegistryCredentialStore.Load(config), config.SourcePath);
 
-        if (problems.Count > 0 || template is null || credentials is null)
+        var image = configProblems.Count == 0 ? ImageReference.Parse(config.Image.Reference) : null;
+        var sources = image is null ? null : Collect(problems, () => PullSource.For(image, config.Registries, config.Image.Archives, config.Pull.ArchivePort), config.SourcePath);
+        if (problems.Count > 0 || template is null || credentials is null || image is null || sources is null)
             return (null, problems);
-        var image = ImageReference.Parse(config.Image.Reference);
-        return (new LaunchInputs(config, image, template, credentials, PullSource.For(image, config.Registries)), problems);
+        return (new LaunchInputs(config, image, template, credentials, sources), problems);
     }
 
     private static T? Collect<T>(List<InputProblem> problems, Func<T> read, string file) where T : class

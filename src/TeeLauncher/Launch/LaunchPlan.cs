@@ -30,7 +30,7 @@ public sealed record LaunchPlan(
         var config = inputs.Config;
         var stack = inputs.Template.Stack(config.Compose.Env);
         // Every other image as if its first source serves it; the measured image's sources are listed with their compose hash.
-        var others = requests.Skip(1).ToDictionary(r => r.Image.Reference, r => r.Image.OnHost(r.Sources[0].Host));
+        var others = requests.Skip(1).ToDictionary(r => r.Image.Reference, r => r.Sources[0].Pin(r.Image.Digest));
         var sources = inputs.Sources.Select(source =>
         {
             var pinned = new PinnedImage(source.Reference, selection.Digest);
@@ -43,7 +43,7 @@ public sealed record LaunchPlan(
             request.Image.Digest.ToString(),
             i == 0 ? stack.MeasuredServices : stack.Images[i - 1].Services,
             i == 0,
-            [.. request.Sources.Select(s => new PlannedImageSource(s.Label, request.Image.OnHost(s.Host).Reference, CredentialsOf(config, s.Host)))]))
+            [.. request.Sources.Select(s => new PlannedImageSource(s.Label, s.Pin(request.Image.Digest).Reference, CredentialsOf(config, s.Host)))]))
             .ToList();
 
         // Events as they will be if the first source of each image serves it.

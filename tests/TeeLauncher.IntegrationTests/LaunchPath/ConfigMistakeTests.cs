@@ -64,7 +64,7 @@ public sealed class ConfigMistakeTests(ConfigMistakeTests.PushedImage image) : I
     [InlineData("empty path", "file = \"{compose}\"", "file = \"\"",
         "20:8: compose.file must not be empty: write a path")]
     [InlineData("mirror port out of range", "[measurement]", "[[registry]]\nhost = \"{registry}\"\nmirrors = [\"mirror.internal:99999\"]\n\n[measurement]",
-        "18:11: registry[0].mirrors: registry host 'mirror.internal:99999' has port 99999: a port is 1 to 65535")]
+        "18:12: registry[0].mirrors[0]: registry host 'mirror.internal:99999' has port 99999: a port is 1 to 65535")]
     public async Task A_mistake_stops_run_with_exit_3_and_one_line_at_its_position_and_nothing_is_pulled(
         string mistake, string correct, string wrong, string expected)
     {

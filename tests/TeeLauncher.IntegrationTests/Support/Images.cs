@@ -2,8 +2,8 @@ using System.Text.RegularExpressions;
 
 namespace TeeLauncher.IntegrationTests.Support;
 
-/// <summary>A registry to push to, with the credentials it wants (none for the plain one).</summary>
-public sealed record RegistryLogin(string Host, string? User = null, string? Password = null);
+/// <summary>A registry to push to, with the credentials it wants (none for the plain one) and the path there, if not the usual one.</summary>
+public sealed record RegistryLogin(string Host, string? User = null, string? Password = null, string? Repository = null);
 
 /// <summary>Distinct images made from the busybox root filesystem and pushed to real registries with dockerd 20.10 and its CLI.</summary>
 public static partial class Images
@@ -15,7 +15,7 @@ public static partial class Images
     public static Task<string> PushNewAsync(string registry, string repository, string tag = "latest") =>
         PushNewAsync(repository, tag, new RegistryLogin(registry));
 
-    /// <summary>The same new image pushed to each registry under the same path: one digest everywhere.</summary>
+    /// <summary>The same new image pushed to each registry, under <paramref name="repository"/> unless it names its own: one digest everywhere.</summary>
     public static async Task<string> PushNewAsync(string repository, string tag, params RegistryLogin[] registries)
     {
         var docker = DockerEngine.Engine20;
@@ -25,7 +25,8 @@ public static partial class Images
         string? digest = null;
         foreach (var registry in registries)
         {
-            var remote = $"{registry.Host}/{repository}:{tag}";
+            var path = registry.Repository ?? repository;
+            var remote = $"{registry.Host}/{path}:{tag}";
             (await docker.DockerAsync("tag", local, remote)).Succeeded("docker tag");
             var config = Path.Combine(Path.GetTempPath(), "tee-launcher-it", $"push-config-{Guid.NewGuid():N}");
             Directory.CreateDirectory(config);
@@ -42,7 +43,7 @@ public static partial class Images
             }
             var digests = (await docker.DockerAsync("image", "inspect", "--format", "{{range .RepoDigests}}{{println .}}{{end}}", remote))
                 .Succeeded("docker image inspect").Out;
-            var pushed = new Regex($"^{Regex.Escape(registry.Host)}/{Regex.Escape(repository)}@(sha256:[0-9a-f]{{64}})$", RegexOptions.Multiline)
+            var pushed = new Regex($"^{Regex.Escape(registry.Host)}/{Regex.Escape(path)}@(sha256:[0-9a-f]{{64}})$", RegexOptions.Multiline)
                 .Match(digests).Groups[1].Value;
             digest ??= pushed;
             if (digest != pushed)

@@ -22,6 +22,8 @@ public sealed record LauncherToml
     public string EventName { get; init; } = "image-digest";
     public string MeasurementExtra { get; init; } = "";
     public string Registries { get; init; } = "";
+    public string ImageExtra { get; init; } = "";
+    public string PullExtra { get; init; } = "";
     public string LauncherExtra { get; init; } = "";
     public required string ComposeFile { get; init; }
     public required string Project { get; init; }
@@ -41,7 +43,7 @@ public sealed record LauncherToml
         text.Append(ImageExtra);
         text.AppendLine().AppendLine("[pull]").AppendLine($"policy = \"{Policy}\"").AppendLine($"attempts = {Attempts}")
             .AppendLine($"backoff_initial = \"{BackoffInitial}\"").AppendLine("backoff_max = \"2s\"")
-            .AppendLine($"attempt_timeout = \"{AttemptTimeout}\"").AppendLine($"deadline = \"{Deadline}\"").AppendLine();
+            .AppendLine($"attempt_timeout = \"{AttemptTimeout}\"").AppendLine($"deadline = \"{Deadline}\"").Append(PullExtra).AppendLine();
         text.Append(Registries).AppendLine();
         text.AppendLine("[measurement]").AppendLine($"backend = \"{Backend}\"").AppendLine($"event_name = \"{EventName}\"").Append(MeasurementExtra).AppendLine();
         text.AppendLine("[compose]").AppendLine($"file = \"{ComposeFile}\"").AppendLine($"project = \"{Project}\"")

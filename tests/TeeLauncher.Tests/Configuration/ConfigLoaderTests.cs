@@ -79,7 +79,7 @@ public sealed class ConfigLoaderTests : IDisposable
         config.Image.ApprovalCheckInterval.Should().Be(TimeSpan.FromMinutes(5));
         config.Pull.Should().Be(new PullSettings(PullPolicy.Missing, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60),
             TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 5));
-        config.Registries.Should().ContainSingle().Which.Mirrors.Should().Equal("mirror.internal:5000");
+        config.Registries.Should().ContainSingle().Which.Mirrors.Should().Equal(new MirrorSettings("mirror.internal:5000", "", ""));
         config.Measurement.Backend.Should().Be(MeasurementBackendKind.Tpm);
         config.Measurement.EventName.Should().Be("mpc-image-digest");
         config.Measurement.ComposeEvent.Should().BeFalse();
@@ -343,7 +343,14 @@ public sealed class ConfigLoaderTests : IDisposable
     [InlineData("host = \"[::1]:5000\"", "launcher.toml:4:8: registry[0].host: registry host '[::1]:5000' is not a host[:port]: docker does not accept an IPv6 address in an image reference; use a host name")]
     [InlineData("host = \"ghcr.io:0\"", "launcher.toml:4:8: registry[0].host: registry host 'ghcr.io:0' has port 0: a port is 1 to 65535")]
     [InlineData("host = \"ghcr.io:65536\"", "launcher.toml:4:8: registry[0].host: registry host 'ghcr.io:65536' has port 65536: a port is 1 to 65535")]
-    [InlineData("host = \"ghcr.io\"\nmirrors = [\"mirror:99999\"]", "launcher.toml:5:11: registry[0].mirrors: registry host 'mirror:99999' has port 99999: a port is 1 to 65535")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [\"mirror:99999\"]", "launcher.toml:5:12: registry[0].mirrors[0]: registry host 'mirror:99999' has port 99999: a port is 1 to 65535")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [\"mirror.test/Proxy\"]", "launcher.toml:5:12: registry[0].mirrors[0]: path component 'Proxy' must be lowercase")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [\"mirror.test/proxy:tag\"]", "launcher.toml:5:12: registry[0].mirrors[0]: path 'proxy:tag' takes no tag")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [\"mirror.test/\"]", "launcher.toml:5:12: registry[0].mirrors[0]: path '' has an empty component: remove the extra '/'")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [1]", "launcher.toml:5:12: registry[0].mirrors[0] must be a string \"host[:port][/path]\" or a table { location = \"host[:port][/path]\", replaces = \"path\" }, found an integer")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [{ replaces = \"library\" }]", "launcher.toml:5:12: registry[0].mirrors[0] needs location = \"host[:port][/path]\"")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [{ location = \"m.test\", replaces = \"../x\" }]", "launcher.toml:5:46: registry[0].mirrors[0].replaces: path component '..' is invalid: use lowercase letters and digits, joined by single '.', '_', '__' or runs of '-', starting and ending with a letter or digit")]
+    [InlineData("host = \"ghcr.io\"\nmirrors = [{ location = \"m.test\", prefix = \"x\" }]", "launcher.toml:5:35: unknown key 'prefix' in [registry[0].mirrors[0]]")]
     public void Registry_hosts_follow_the_one_host_rule(string lines, string problem)
     {
         Problems($"""
@@ -366,6 +373,38 @@ public sealed class ConfigLoaderTests : IDisposable
                 p => p.Should().StartWith("launcher.toml:3:17:").And.Contain("kill"),
                 p => p.Should().Be("launcher.toml:4:27: image.approval_check_interval must be at least 1s"));
     }
+
+    [Fact]
+    public void A_mirror_is_a_location_with_an_optional_path_prefix_or_a_table_that_also_names_the_path_it_replaces()
+    {
+        Load("""
+            [image]
+            reference = "ubuntu"
+            [[registry]]
+            host = "docker.io"
+            mirrors = ["mirror.internal:5000", "harbor.example/dockerhub-proxy", { location = "cache.example/hub", replaces = "library" }]
+            """).Registries.Should().ContainSingle().Which.Mirrors.Should().Equal(
+            new MirrorSettings("mirror.internal:5000", "", ""),
+            new MirrorSettings("harbor.example", "dockerhub-proxy", ""),
+            new MirrorSettings("cache.example", "hub", "library"));
+    }
+
+    [Fact]
+    public void Archives_resolve_against_the_config_file_and_the_archive_port_defaults_to_5999()
+    {
+        var config = Load("""
+            [image]
+            reference = "ubuntu"
+            archives = ["node.oci.tar", "/var/lib/images/side"]
+            """);
+        config.Image.Archives.Should().Equal(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(config.SourcePath)!, "node.oci.tar")), "/var/lib/images/side");
+        config.Pull.ArchivePort.Should().Be(5999);
+    }
+
+    [Theory]
+    [InlineData("[image]\nreference = \"ubuntu\"\narchives = [\"\"]", "launcher.toml:3:12: image.archives must name files or directories: an entry is empty or has a NUL character")]
+    [InlineData("[image]\nreference = \"ubuntu\"\n[pull]\narchive_port = 70000", "launcher.toml:4:16: pull.archive_port must be between 1 and 65535, found 70000")]
+    public void Archive_settings_are_checked(string toml, string problem) => Problems(toml).Should().Equal(problem);
 
     public void Dispose() => _dir.Dispose();
 }

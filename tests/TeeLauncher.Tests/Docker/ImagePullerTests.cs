@@ -23,8 +23,16 @@ public sealed class ImagePullerTests
     private static PullRequest Request(string repository, params string[] mirrors)
     {
         var image = new PinnedImage(ImageReference.Parse(repository), Digest);
-        var registries = mirrors.Length == 0 ? [] : new[] { new RegistrySettings(image.Repository.Domain, mirrors, null, null, null) };
+        var registries = mirrors.Length == 0 ? [] : new[] { new RegistrySettings(image.Repository.Domain, [.. mirrors.Select(Mirror)], null, null, null) };
         return new PullRequest(image, PullSource.For(image.Repository, registries));
+    }
+
+    /// <summary>"host[/prefix]" or "host[/prefix]=replaces", as the config writes a mirror.</summary>
+    private static MirrorSettings Mirror(string text)
+    {
+        var (location, replaces) = text.Split('=') is [var l, var r] ? (l, r) : (text, "");
+        var slash = location.IndexOf('/');
+        return slash < 0 ? new(location, "", replaces) : new(location[..slash], location[(slash + 1)..], replaces);
     }
 
     private ImagePuller Puller(ScriptedDocker docker, PullSettings settings) =>
@@ -51,6 +59,49 @@ public sealed class ImagePullerTests
         results.Should().ContainSingle().Which.Should().Match<PullResult>(r => r.Source.Label == "origin origin.test" && r.Image.Reference == "origin.test/app@" + Digest);
         results[0].SkippedSources.Should().ContainSingle().Which.Should().StartWith("mirror mirror.test skipped for app: ");
         docker.Pulls.Should().Equal("mirror.test/app@" + Digest, "origin.test/app@" + Digest);
+    }
+
+    [Fact]
+    public async Task A_mirror_with_a_path_prefix_is_asked_for_the_prefixed_path_and_its_reference_is_what_was_pulled()
+    {
+        var docker = new ScriptedDocker(reference => reference.StartsWith("cache.test/other") ? ScriptedDocker.Fail("manifest unknown") : ScriptedDocker.Ok);
+        var results = await Run(() => Puller(docker, Settings()).PullAllAsync(
+            [Request("docker.io/library/busybox", "cache.test/other", "harbor.test/dockerhub-proxy")], CancellationToken.None));
+        docker.Pulls.Should().Equal("cache.test/other/library/busybox@" + Digest, "harbor.test/dockerhub-proxy/library/busybox@" + Digest);
+        results[0].Image.Reference.Should().Be("harbor.test/dockerhub-proxy/library/busybox@" + Digest);
+        results[0].Source.Label.Should().Be("mirror harbor.test/dockerhub-proxy");
+        results[0].SkippedSources.Should().ContainSingle().Which.Should().StartWith("mirror cache.test/other skipped for library/busybox: ");
+    }
+
+    [Theory]
+    [InlineData("docker.io/library/busybox", "hub.test/mirror=library", "hub.test/mirror/busybox")]
+    [InlineData("docker.io/library/busybox", "hub.test=library", "hub.test/busybox")]
+    [InlineData("docker.io/acme/tools/node", "hub.test/acme-proxy=acme", "hub.test/acme-proxy/tools/node")]
+    [InlineData("docker.io/library/busybox", "hub.test/x/y", "hub.test/x/y/library/busybox")]
+    public void A_mirror_replaces_the_leading_path_components_it_names(string image, string mirror, string expected)
+    {
+        PullSource.For(ImageReference.Parse(image), [new RegistrySettings("docker.io", [Mirror(mirror)], null, null, null)])
+            .Select(s => s.Reference.Repository).Should().Equal(expected, image);
+    }
+
+    [Theory]
+    [InlineData("docker.io/acme/node", "hub.test=library")]
+    [InlineData("docker.io/library2/node", "hub.test=library")]
+    [InlineData("origin.test/library", "hub.test=library")]
+    public void A_mirror_that_replaces_a_path_the_image_is_not_under_is_not_a_source_for_it(string image, string mirror)
+    {
+        var reference = ImageReference.Parse(image);
+        PullSource.For(reference, [new RegistrySettings(reference.Domain, [Mirror(mirror)], null, null, null)])
+            .Should().ContainSingle().Which.Kind.Should().Be(PullSourceKind.Origin);
+    }
+
+    [Fact]
+    public void A_prefix_that_makes_the_path_too_long_is_a_config_error_naming_the_mirror()
+    {
+        var image = ImageReference.Parse("origin.test/" + new string('a', 250));
+        var act = () => PullSource.For(image, [new RegistrySettings("origin.test", [Mirror("cache.test/prefix")], null, null, null)]);
+        act.Should().Throw<ConfigException>().Which.Message.Should().StartWith("registry[0].mirrors: mirror cache.test/prefix cannot serve origin.test/aaa")
+            .And.Contain("at most 255");
     }
 
     [Fact]

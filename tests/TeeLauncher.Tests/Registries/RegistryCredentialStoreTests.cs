@@ -59,7 +59,7 @@ public sealed class RegistryCredentialStoreTests : IDisposable
         var config = Config(Platform.Tee,
             Encrypted("registry.example.com", Encrypted("{\"username\":\"bot\",\"password\":\"hunter2\"}")),
             WithPassword("mirror.internal:5000", "mirror-bot", PasswordFile("mirror.pw", "mirror-secret\n")),
-            new RegistrySettings("docker.io", ["mirror.internal:5000"], null, null, null));
+            new RegistrySettings("docker.io", [new MirrorSettings("mirror.internal:5000", "", "")], null, null, null));
 
         var store = RegistryCredentialStore.Load(config);
 
