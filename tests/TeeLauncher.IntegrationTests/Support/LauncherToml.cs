@@ -12,7 +12,6 @@ public sealed record LauncherToml
     public string? OverrideDigest { get; init; }
     public string? ApprovedHashesFile { get; init; }
     /// <summary>More lines of [image], such as on_unapproved.</summary>
-    public string ImageExtra { get; init; } = "";
     public string Policy { get; init; } = "always";
     public int Attempts { get; init; } = 2;
     public string BackoffInitial { get; init; } = "1s";
