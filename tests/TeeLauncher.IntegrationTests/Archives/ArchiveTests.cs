@@ -13,7 +13,7 @@ public sealed class ArchiveTests
     [Fact]
     public async Task An_air_gapped_first_boot_launches_from_the_archive_with_the_measurement_of_a_pull()
     {
-        await using var deployment = Deployment.Create("archive");
+        await using var deployment = Deployment.Create("archive", Toolchain.Debian12);
         var archive = Path.Combine(deployment.Directory, "node.tar");
         var digest = await OciArchives.WriteAsync(deployment.Repository, archive);
         var port = RegistryServer.UnusedPort();
@@ -40,8 +40,8 @@ public sealed class ArchiveTests
         using var status = JsonDocument.Parse((await deployment.LauncherAsync("status", "--json")).Out);
         status.RootElement.GetProperty("pulled_from").GetString().Should().Be($"archive {archive}");
         status.RootElement.GetProperty("image").GetString().Should().Be(loaded);
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle().Which.Image.Should().Be(loaded);
-        (await ToolRun.DockerAsync("image", "inspect", "--format", "{{json .RepoDigests}}", loaded)).Succeeded("docker image inspect").Out
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle().Which.Image.Should().Be(loaded);
+        (await DockerEngine.Engine20.DockerAsync("image", "inspect", "--format", "{{json .RepoDigests}}", loaded)).Succeeded("docker image inspect").Out
             .Should().Contain(loaded, "docker records the repo digest exactly as after a pull");
         var measured = (await LauncherProcess.RunAsync(["measure", "--digest", digest, "--event-name", "image-digest", "--json"])).Out;
         using var predicted = JsonDocument.Parse(measured);
@@ -53,7 +53,7 @@ public sealed class ArchiveTests
     [Fact]
     public async Task A_sidecar_comes_from_an_oci_directory_when_its_registry_is_down()
     {
-        await using var deployment = Deployment.Create("archiveside");
+        await using var deployment = Deployment.Create("archiveside", Toolchain.Debian12);
         var mainDigest = await deployment.PushImageAsync();
         deployment.Approve(mainDigest);
         var sideLayout = Path.Combine(deployment.Directory, "side-layout");
@@ -82,7 +82,7 @@ public sealed class ArchiveTests
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Select(c => c.Image).Should().BeEquivalentTo(
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Select(c => c.Image).Should().BeEquivalentTo(
             deployment.Pinned(mainDigest), $"127.0.0.1:{port}/{deployment.Repository}-side@{sideDigest}");
         using var status = JsonDocument.Parse((await deployment.LauncherAsync("status", "--json")).Out);
         status.RootElement.GetProperty("images").EnumerateArray().Select(i => i.GetProperty("source").GetString())
@@ -92,7 +92,7 @@ public sealed class ArchiveTests
     [Fact]
     public async Task An_index_digest_is_served_from_an_archive_that_holds_the_index_and_its_platform_manifest()
     {
-        await using var deployment = Deployment.Create("archiveindex");
+        await using var deployment = Deployment.Create("archiveindex", Toolchain.Debian12);
         var single = Path.Combine(deployment.Directory, "single.tar");
         var manifestDigest = await OciArchives.WriteAsync(deployment.Repository, single);
         var entries = OciArchives.Entries(single);
@@ -121,15 +121,15 @@ public sealed class ArchiveTests
 
         run.ExitCode.Should().Be(0, run.Error);
         var loaded = $"127.0.0.1:{port}/{deployment.Repository}@{indexDigest}";
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle().Which.Image.Should().Be(loaded);
-        (await ToolRun.DockerAsync("image", "inspect", "--format", "{{json .RepoDigests}}", loaded)).Succeeded("docker image inspect").Out
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle().Which.Image.Should().Be(loaded);
+        (await DockerEngine.Engine20.DockerAsync("image", "inspect", "--format", "{{json .RepoDigests}}", loaded)).Succeeded("docker image inspect").Out
             .Should().Contain(loaded, "docker pulled the index and recorded its digest");
     }
 
     [Fact]
     public async Task Without_docker_registry_an_archive_is_exit_5_naming_the_package()
     {
-        await using var deployment = Deployment.Create("archivenoregistry");
+        await using var deployment = Deployment.Create("archivenoregistry", Toolchain.Debian12);
         var archive = Path.Combine(deployment.Directory, "node.tar");
         var digest = await OciArchives.WriteAsync(deployment.Repository, archive);
         deployment.Approve(digest);
@@ -168,7 +168,7 @@ public sealed class ArchiveTests
     [MemberData(nameof(HostileArchives))]
     public async Task A_hostile_archive_is_exit_5_with_one_line_and_nothing_is_loaded(string trick, string problem)
     {
-        await using var deployment = Deployment.Create($"archive-{trick}");
+        await using var deployment = Deployment.Create($"archive-{trick}", Toolchain.Debian12);
         var good = Path.Combine(deployment.Directory, "good.tar");
         var digest = await OciArchives.WriteAsync(deployment.Repository, good);
         var hostile = Path.Combine(deployment.Directory, "hostile.tar");
@@ -188,9 +188,9 @@ public sealed class ArchiveTests
         run.ExitCode.Should().Be(5, run.Error);
         var last = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         last.Should().Contain($"archive {hostile}").And.Contain(problem);
-        (await Images.PresentAsync($"127.0.0.1:{port}/{deployment.Repository}@{digest}")).Should().BeFalse("nothing is loaded");
+        (await Images.PresentAsync(DockerEngine.Engine20, $"127.0.0.1:{port}/{deployment.Repository}@{digest}")).Should().BeFalse("nothing is loaded");
         File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty();
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true)).Should().BeEmpty();
     }
 
     private static void Hostile(string trick, Dictionary<string, byte[]> entries, string digest, string path)

@@ -55,7 +55,7 @@ public sealed class ComposeModelTests
         string composeName, string kind, string template, string env)
     {
         var compose = ComposeUnderTest.Named(composeName);
-        await using var deployment = Deployment.Create("model");
+        await using var deployment = Deployment.Create("model", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.WriteTemplate(template);
@@ -68,9 +68,9 @@ public sealed class ComposeModelTests
         validate.Error.Should().Contain(Reasons[kind], "{0} on {1}", kind, compose);
         run.ExitCode.Should().Be(3, "{0} on {1}: {2}", kind, compose, run.Output);
         run.Error.Should().Contain(Reasons[kind]);
-        (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse("nothing is pulled");
+        (await Images.PresentAsync(DockerEngine.Engine20, deployment.Pinned(digest))).Should().BeFalse("nothing is pulled");
         File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing is started");
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true)).Should().BeEmpty("nothing is started");
     }
 
     [Theory]
@@ -78,7 +78,7 @@ public sealed class ComposeModelTests
     public async Task Compose_runs_sealed_from_the_state_dirs_env_file_the_launchers_compose_variables_and_docker_config_proxies(string composeName)
     {
         var compose = ComposeUnderTest.Named(composeName);
-        await using var deployment = Deployment.Create("sealed");
+        await using var deployment = Deployment.Create("sealed", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         var side = deployment.Pinned(await deployment.PushImageAsync("side"));
@@ -97,10 +97,10 @@ public sealed class ComposeModelTests
         var run = await compose.LauncherAsync(deployment, launcherEnvironment, "run");
 
         run.ExitCode.Should().Be(0, run.Output);
-        var containers = await Containers.OfProjectAsync(deployment.Config.Project, all: true);
+        var containers = await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true);
         containers.Should().ContainSingle("the profiled service stays off: {0}", string.Join(", ", containers))
             .Which.Image.Should().Be(deployment.Pinned(digest));
-        var environment = (await ToolRun.DockerAsync("inspect", "--format", "{{json .Config.Env}}", containers[0].Id)).Succeeded("docker inspect").Out;
+        var environment = (await DockerEngine.Engine20.DockerAsync("inspect", "--format", "{{json .Config.Env}}", containers[0].Id)).Succeeded("docker inspect").Out;
         environment.Should().NotContainAny(["proxy.invalid", "planted"], "the docker config's proxies are not copied into the container");
     }
 
@@ -109,7 +109,7 @@ public sealed class ComposeModelTests
     public async Task A_measured_service_that_is_not_running_after_up_fails_the_launch_with_exit_8_and_the_stack_goes_down(string composeName)
     {
         var compose = ComposeUnderTest.Named(composeName);
-        await using var deployment = Deployment.Create("after-up");
+        await using var deployment = Deployment.Create("after-up", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.WriteTemplate("services:\n  app:\n    image: ${TEE_LAUNCHER_IMAGE}\n    network_mode: none\n    command: [\"/bin/false\"]\n");
@@ -119,7 +119,7 @@ public sealed class ComposeModelTests
         run.ExitCode.Should().Be(8, run.Output);
         run.Error.Should().Contain("measured service(s) 'app' have no running container of the measured image");
         deployment.EventLogLines().Should().NotBeEmpty("the image was measured before up");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("compose down removed the stack");
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true)).Should().BeEmpty("compose down removed the stack");
     }
 
     [Theory]
@@ -127,7 +127,7 @@ public sealed class ComposeModelTests
     public async Task Validate_says_which_compose_judged_the_model(string composeName)
     {
         var compose = ComposeUnderTest.Named(composeName);
-        await using var deployment = Deployment.Create("validate-model");
+        await using var deployment = Deployment.Create("validate-model", Toolchain.Debian12);
         deployment.Approve(await deployment.PushImageAsync());
         deployment.WriteTemplate(App);
 
@@ -140,7 +140,7 @@ public sealed class ComposeModelTests
     [Fact]
     public async Task Validate_says_so_when_no_compose_is_installed_to_ask()
     {
-        await using var deployment = Deployment.Create("no-compose");
+        await using var deployment = Deployment.Create("no-compose", Toolchain.Debian12);
         deployment.Approve(await deployment.PushImageAsync());
         deployment.WriteTemplate(App);
         var config = deployment.Config.Render().Replace("[compose]\n", "[compose]\ncommand = \"docker-compose\"\n", StringComparison.Ordinal);

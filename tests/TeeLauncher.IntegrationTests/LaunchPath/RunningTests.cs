@@ -82,7 +82,7 @@ public sealed class RunningTests
     [Fact]
     public async Task The_running_digest_removed_from_the_list_under_policy_stop_takes_the_stack_down_and_exits_10()
     {
-        await using var deployment = Deployment.Create("revoked-stop");
+        await using var deployment = Deployment.Create("revoked-stop", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         var other = await deployment.PushImageAsync("other");
         deployment.Approve(digest);
@@ -96,7 +96,7 @@ public sealed class RunningTests
         result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Should()
             .Contain($"the running image {digest} is no longer approved: {digest} is no longer listed in {deployment.Config.ApprovedHashesFile} (1 approved digest)")
             .And.Contain("reboot");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("the stack was taken down");
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true)).Should().BeEmpty("the stack was taken down");
         running.Notify.Messages.Should().Contain("STATUS=stopping the stack");
         using var status = JsonDocument.Parse((await deployment.LauncherAsync("status", "--json")).Out);
         status.RootElement.GetProperty("phase").GetString().Should().Be("stopped");
@@ -108,13 +108,13 @@ public sealed class RunningTests
     [Fact]
     public async Task Under_policy_report_a_removed_digest_and_a_newer_approved_one_are_reported_and_the_stack_keeps_running()
     {
-        await using var deployment = Deployment.Create("revoked-report");
+        await using var deployment = Deployment.Create("revoked-report", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         var other = await deployment.PushImageAsync("other");
         deployment.Approve(digest);
         deployment.Config = deployment.Config with { ImageExtra = "on_unapproved = \"report\"\n" };
         await using var running = await Running.StartAsync(deployment);
-        var container = (await Containers.OfProjectAsync(deployment.Config.Project)).Single();
+        var container = (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Single();
         var before = DateTimeOffset.UtcNow;
 
         ReplaceList(deployment, List(other));
@@ -128,7 +128,7 @@ public sealed class RunningTests
         await running.UntilAsync(() => running.Notify.Messages.Any(m => m.StartsWith($"STATUS=running {deployment.Pinned(digest)}; the image is no longer approved since ", StringComparison.Ordinal)
             && m.EndsWith("(on_unapproved = report)", StringComparison.Ordinal)), Soon, "STATUS= of the unapproved image");
         running.Launcher.ErrorSoFar.Should().Contain($"The running image {digest} is no longer approved: {digest} is no longer listed");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle().Which.Should().Be(container, "report keeps the stack as it is");
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle().Which.Should().Be(container, "report keeps the stack as it is");
 
         ReplaceList(deployment, List(other, digest));
         var newer = await running.StatusAsync(s => State(s) == "approved", "approved again");
@@ -140,7 +140,7 @@ public sealed class RunningTests
             Soon, "STATUS= of the newer image");
         running.Launcher.ErrorSoFar.Should().Contain("a newer image is approved");
         deployment.EventLogLines().Should().HaveCount(2, "nothing is measured again: the image event and the compose event of the boot");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle().Which.Should().Be(container);
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle().Which.Should().Be(container);
 
         await running.Launcher.SignalAsync("TERM");
         (await running.Launcher.WaitAsync(TimeSpan.FromSeconds(60))).ExitCode.Should().Be(0);
@@ -149,11 +149,11 @@ public sealed class RunningTests
     [Fact]
     public async Task A_list_made_corrupt_is_reported_as_unreadable_under_policy_stop_and_the_stack_is_left_unchanged()
     {
-        await using var deployment = Deployment.Create("corrupt-list");
+        await using var deployment = Deployment.Create("corrupt-list", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         await using var running = await Running.StartAsync(deployment);
-        var container = (await Containers.OfProjectAsync(deployment.Config.Project)).Single();
+        var container = (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Single();
         await running.StatusAsync(s => State(s) == "approved", "approval checked");
 
         // Written in place, as a careless writer does: the launcher reads the bytes once they have settled.
@@ -169,18 +169,18 @@ public sealed class RunningTests
             .And.NotContain("\u001b", "text from the file reaches the journal escaped");
         var text = await deployment.LauncherAsync("status");
         text.Out.Should().Contain("approval:    unreadable since ").And.NotContain("\u001b");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle().Which.Should().Be(container);
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle().Which.Should().Be(container);
 
         ReplaceList(deployment, List(digest));
         await running.StatusAsync(s => State(s) == "approved", "approved again");
         running.Launcher.ErrorSoFar.Should().Contain($"The running image {digest} is approved: listed at position 1");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle().Which.Should().Be(container);
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle().Which.Should().Be(container);
     }
 
     [Fact]
     public async Task A_container_that_exits_again_and_again_under_a_restart_policy_shows_its_restarts_last_exit_code_and_time()
     {
-        await using var deployment = Deployment.Create("restarts");
+        await using var deployment = Deployment.Create("restarts", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.WriteTemplate(Deployment.DefaultTemplate + """
@@ -204,9 +204,9 @@ public sealed class RunningTests
         var crashing = services["crashing"];
         crashing.GetProperty("last_exit_code").GetInt32().Should().Be(3);
         crashing.GetProperty("last_exit_at").GetDateTimeOffset().Should().BeAfter(launched).And.BeOnOrBefore(DateTimeOffset.UtcNow);
-        var id = (await ToolRun.DockerAsync("ps", "--all", "--no-trunc", "--filter", $"label=com.docker.compose.project={deployment.Config.Project}",
+        var id = (await DockerEngine.Engine20.DockerAsync("ps", "--all", "--no-trunc", "--filter", $"label=com.docker.compose.project={deployment.Config.Project}",
             "--filter", "label=com.docker.compose.service=crashing", "--format", "{{.ID}}")).Succeeded("docker ps").Out.Trim();
-        var dockerCount = int.Parse((await ToolRun.DockerAsync("inspect", "--format", "{{.RestartCount}}", id)).Succeeded("docker inspect").Out.Trim());
+        var dockerCount = int.Parse((await DockerEngine.Engine20.DockerAsync("inspect", "--format", "{{.RestartCount}}", id)).Succeeded("docker inspect").Out.Trim());
         crashing.GetProperty("restarts").GetInt32().Should().BeInRange(3, dockerCount, "the count is docker's own, read at the last exit");
         status.GetProperty("phase").GetString().Should().Be("running", "a service docker keeps restarting does not fail the stack");
 

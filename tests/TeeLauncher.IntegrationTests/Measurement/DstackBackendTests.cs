@@ -50,7 +50,7 @@ public sealed class DstackBackendTests
     [Fact]
     public async Task A_missing_dstack_socket_fails_the_boot_with_exit_7_before_the_pull()
     {
-        await using var deployment = Deployment.Create("nodstack");
+        await using var deployment = Deployment.Create("nodstack", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         deployment.Config = deployment.Config with
@@ -62,8 +62,8 @@ public sealed class DstackBackendTests
 
         run.ExitCode.Should().Be(7, run.Error);
         run.Error.Should().Contain("absent.sock");
-        (await Images.PresentAsync(deployment.Pinned(digest))).Should().BeFalse();
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty();
+        (await Images.PresentAsync(DockerEngine.Engine20, deployment.Pinned(digest))).Should().BeFalse();
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true)).Should().BeEmpty();
     }
 
     [Theory]
@@ -149,7 +149,7 @@ public sealed class DstackBackendTests
         var held = rtmr.Rtmr3;
 
         await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]);
-        await WaitUntilAsync(async () => await Images.PresentAsync(deployment.Pinned(cvm.Digest)), TimeSpan.FromMinutes(2));
+        await WaitUntilAsync(async () => await Images.PresentAsync(DockerEngine.Engine20, deployment.Pinned(cvm.Digest)), TimeSpan.FromMinutes(2));
         await Task.Delay(TimeSpan.FromSeconds(2));
         rtmr.Rtmr3.Should().Equal(held, "the launcher waits for dstack's lock before it extends");
         deployment.EventLogLines().Should().BeEmpty("nothing is logged before the lock is held");
@@ -187,13 +187,13 @@ public sealed class DstackBackendTests
 
         next.ExitCode.Should().Be(7, next.Error);
         next.Error.Should().Contain("event 'image-digest'").And.Contain("never confirmed");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
     }
 
     [Fact]
     public async Task A_launcher_killed_between_log_and_extend_is_reported_by_the_next_run_of_the_boot()
     {
-        await using var deployment = Deployment.Create("crash");
+        await using var deployment = Deployment.Create("crash", Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         using var release = new CancellationTokenSource();
@@ -222,7 +222,7 @@ public sealed class DstackBackendTests
 
         next.ExitCode.Should().Be(7, next.Error);
         next.Error.Should().Contain("event 'image-digest'").And.Contain("never confirmed");
-        (await Containers.OfProjectAsync(deployment.Config.Project, all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true)).Should().BeEmpty("nothing launches on a log and register that may disagree");
         await release.CancelAsync();
     }
 

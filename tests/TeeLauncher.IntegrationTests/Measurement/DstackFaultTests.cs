@@ -118,7 +118,7 @@ public sealed class DstackFaultTests
         {
             using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
             {
-                while (!await Images.PresentAsync(deployment.Pinned(cvm.Digest)))
+                while (!await Images.PresentAsync(DockerEngine.Engine20, deployment.Pinned(cvm.Digest)))
                     await Task.Delay(100, deadline.Token);
             }
             await Task.Delay(TimeSpan.FromSeconds(2));

@@ -17,7 +17,7 @@ public sealed class MirrorPrefixTests
     [Fact]
     public async Task A_mirror_with_a_path_prefix_serves_the_prefixed_path_with_its_own_credentials()
     {
-        await using var deployment = Deployment.Create("mirrorprefix");
+        await using var deployment = Deployment.Create("mirrorprefix", Toolchain.Debian12);
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
         await using var cacheRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var cache = new RecordingProxy(cacheRegistry.Host);
@@ -38,7 +38,7 @@ public sealed class MirrorPrefixTests
         using (var planned = JsonDocument.Parse(plan.Out))
             planned.RootElement.GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("reference").GetString())
                 .Should().Equal($"{cache.Host}/{onCache}@{digest}", $"{origin.Host}/{deployment.Repository}@{digest}");
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle()
             .Which.Image.Should().Be($"{cache.Host}/{onCache}@{digest}", "the rendered file names the reference actually pulled");
         using var status = JsonDocument.Parse((await deployment.LauncherAsync("status", "--json")).Out);
         status.RootElement.GetProperty("pulled_from").GetString().Should().Be($"mirror {cache.Host}/origin-proxy");
@@ -54,7 +54,7 @@ public sealed class MirrorPrefixTests
     [Fact]
     public async Task A_mirror_that_replaces_the_first_path_component_serves_the_rewritten_path_and_passes_others_to_the_origin()
     {
-        await using var deployment = Deployment.Create("mirrorreplace");
+        await using var deployment = Deployment.Create("mirrorreplace", Toolchain.Debian12);
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
         await using var cacheRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         await using var cache = new RecordingProxy(cacheRegistry.Host);
@@ -72,7 +72,7 @@ public sealed class MirrorPrefixTests
         var run = await deployment.LauncherAsync("run");
 
         run.ExitCode.Should().Be(0, run.Error);
-        (await Containers.OfProjectAsync(deployment.Config.Project)).Should().ContainSingle()
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle()
             .Which.Image.Should().Be($"{cache.Host}/{onCache}@{digest}");
         cache.Requests.Should().Contain($"GET /v2/{onCache}/manifests/{digest}").And.NotContain(r => r.Contains("/never/"),
             "a mirror that replaces another path is no source for this image");
@@ -82,7 +82,7 @@ public sealed class MirrorPrefixTests
     [Fact]
     public async Task A_prefixed_mirror_without_the_image_passes_to_the_origin_and_status_names_it()
     {
-        await using var deployment = Deployment.Create("mirrorprefixmiss");
+        await using var deployment = Deployment.Create("mirrorprefixmiss", Toolchain.Debian12);
         await using var origin = await RegistryServer.StartAsync(deployment.Directory, OriginUser, OriginPassword);
         await using var cacheRegistry = await RegistryServer.StartAsync(deployment.Directory, MirrorUser, MirrorPassword);
         var digest = await deployment.PushApprovedAsync(new RegistryLogin(origin.Host, OriginUser, OriginPassword));

@@ -31,7 +31,7 @@ public sealed class DstackCvm : IAsyncDisposable
     /// </summary>
     public static async Task<DstackCvm> StartAsync(string name, DstackRelease release, Func<string, string, Task>? onEvent = null)
     {
-        var deployment = Deployment.Create(name);
+        var deployment = Deployment.Create(name, Toolchain.Debian12);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
         var eventDir = Directory.CreateDirectory(Path.Combine(deployment.Directory, "run-log-dstack")).FullName;
@@ -64,9 +64,9 @@ public sealed class DstackCvm : IAsyncDisposable
     /// <summary>A refused boot: the image was not pulled, RTMR3 still holds <paramref name="rtmr3Before"/>, no container of the project exists.</summary>
     public async Task NothingPulledExtendedOrStartedAsync(byte[] rtmr3Before)
     {
-        (await Images.PresentAsync(Deployment.Pinned(Digest))).Should().BeFalse("the check comes before the pull");
+        (await Images.PresentAsync(DockerEngine.Engine20, Deployment.Pinned(Digest))).Should().BeFalse("the check comes before the pull");
         Rtmr.Rtmr3.Should().Equal(rtmr3Before, "nothing was extended");
-        (await Containers.OfProjectAsync(Deployment.Config.Project, all: true)).Should().BeEmpty();
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, Deployment.Config.Project, all: true)).Should().BeEmpty();
     }
 
     public async ValueTask DisposeAsync()
