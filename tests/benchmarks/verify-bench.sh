@@ -23,9 +23,11 @@ generate() {
 import hashlib, json, struct, sys
 kind, path = sys.argv[1], sys.argv[2]
 register, count = bytes(48), 0
+def digest_of(name, payload):
+    return hashlib.sha384(struct.pack("<I", 0x08000001) + b":" + name.encode() + b":" + payload).digest()
 def extend(name, payload):
     global register
-    digest = hashlib.sha384(struct.pack("<I", 0x08000001) + b":" + name.encode() + b":" + payload).digest()
+    digest = digest_of(name, payload)
     register = hashlib.sha384(register + digest).digest()
     return digest
 with open(path, "w") as log:
@@ -35,7 +37,7 @@ with open(path, "w") as log:
         image = '{"event":"image-digest","event_payload":"' + "ab" * 32 + '"}\n'
         count = (16 * 1024 * 1024 - len(image)) // len(line)
         log.write(line * count + image)
-        digest = extend("", b"")
+        digest = digest_of("", b"")
         for _ in range(count):
             register = hashlib.sha384(register + digest).digest()
         extend("image-digest", bytes([0xab] * 32))

@@ -77,7 +77,8 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
         }
     }
 
-    private void Notify(string line) => notifier.Notify(new ServiceState($"STATUS={line}"));
+    /// <summary>One sd_notify assignment: a newline in the text would start another (READY=1, MAINPID=...), so it is escaped.</summary>
+    private void Notify(string line) => notifier.Notify(new ServiceState($"STATUS={SafeText.Escape(line)}"));
 
     private void Record(string line, Func<LaunchStatus, LaunchStatus> change)
     {

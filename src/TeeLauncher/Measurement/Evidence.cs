@@ -11,7 +11,7 @@ namespace TeeLauncher.Measurement;
 /// One recorded event: index is 1-based in the order of the evidence. <see cref="Preimage"/> is the hex preimage
 /// dstack adds to version-2 entries of GetQuote and tcb_info, when the evidence carries one.
 /// </summary>
-public sealed record EvidenceEntry(int Index, int Imr, uint EventType, string Event, byte[] Payload, string RecordedDigest, int Version = 1, byte[]? Preimage = null)
+public sealed record EvidenceEntry(int Index, int Imr, uint EventType, string Event, byte[] Payload, byte[] RecordedDigest, int Version = 1, byte[]? Preimage = null)
 {
     public bool IsRuntimeEvent => EventType == RuntimeEvent.EventType;
 
@@ -351,7 +351,7 @@ public sealed class Evidence
             var what = new What(index);
             Expect(ref reader, JsonTokenType.StartObject, what.ToString());
             var entryStart = Offset(ref reader);
-            (uint? imr, uint? type, string? name, string? digest, int version) = (null, null, null, null, 1);
+            (uint? imr, uint? type, string? name, byte[]? digest, int version) = (null, null, null, null, 1);
             (byte[]? hexPayload, byte[]? base64Payload, byte[]? preimage) = (null, null, null);
             var seen = 0;
             while (Next(ref reader) != JsonTokenType.EndObject)
@@ -368,7 +368,7 @@ public sealed class Evidence
                     case 0: imr = Number(ref reader, at); break;
                     case 1: type = Number(ref reader, at); break;
                     case 2: name = String(ref reader, at); break;
-                    case 3: digest = Convert.ToHexStringLower(Hex(ref reader, at, null)); break;
+                    case 3: digest = Hex(ref reader, at, null); break;
                     case 4: hexPayload = Hex(ref reader, at, null); break;
                     case 5: base64Payload = Base64(ref reader, at); break;
                     case 6 when reader.TokenType != JsonTokenType.Null: preimage = Hex(ref reader, at, null); break;
@@ -388,7 +388,7 @@ public sealed class Evidence
             if (imr is > 23)
                 throw Problem(entryStart, $"{what with { Field = 0 }} {imr} is no register of a TDX guest or a TPM");
             base64 = base64Payload is not null;
-            return new EvidenceEntry(index, (int)(imr ?? 3), type ?? RuntimeEvent.EventType, name, base64Payload ?? hexPayload ?? [], digest ?? "", version, preimage);
+            return new EvidenceEntry(index, (int)(imr ?? 3), type ?? RuntimeEvent.EventType, name, base64Payload ?? hexPayload ?? [], digest ?? [], version, preimage);
         }
 
         private static int FieldIndex(ref Utf8JsonReader reader)

@@ -202,9 +202,9 @@ public static class EvidenceVerifier
         {
             var runtimeEvent = entry.ToRuntimeEvent();
             var computed = runtimeEvent.Digest();
-            var hex = Convert.ToHexStringLower(computed);
-            if (entry.RecordedDigest.Length > 0 && entry.RecordedDigest != hex)
-                failures.Add($"event {entry.Index} '{entry.Event}': recorded digest {entry.RecordedDigest}, computed from name and payload (version {entry.Version}) {hex}");
+            if (entry.RecordedDigest.Length > 0 && !entry.RecordedDigest.AsSpan().SequenceEqual(computed))
+                failures.Add($"event {entry.Index} '{entry.Event}': recorded digest {Convert.ToHexStringLower(entry.RecordedDigest)}, " +
+                    $"computed from name and payload (version {entry.Version}) {Convert.ToHexStringLower(computed)}");
             if (entry.Preimage is { } preimage && !preimage.AsSpan().SequenceEqual(runtimeEvent.Preimage()))
                 failures.Add($"event {entry.Index} '{entry.Event}': its preimage is not the version-{entry.Version} preimage of its name and payload");
             return computed;
@@ -212,8 +212,8 @@ public static class EvidenceVerifier
         if (entry.Event == imageEventName || entry.Event == EventNames.Compose)
             failures.Add($"event {entry.Index} '{entry.Event}' has type {entry.EventType}, not the runtime event type {RuntimeEvent.EventType}: " +
                 "it is named like a launcher event but is not one");
-        if (entry.RecordedDigest.Length == 96)
-            return Convert.FromHexString(entry.RecordedDigest);
+        if (entry.RecordedDigest.Length == 48)
+            return entry.RecordedDigest;
         failures.Add($"event {entry.Index} '{entry.Event}' (type {entry.EventType}) has no 48-byte digest to replay");
         return new byte[48];
     }
