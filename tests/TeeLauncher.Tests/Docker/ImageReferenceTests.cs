@@ -125,4 +125,37 @@ public sealed class ImageReferenceTests
 
         image!.Reference.Should().Be($"docker.io/library/{hex}@{Digests.A}");
     }
+
+    public static TheoryData<string, string> DistributionReferenceNames()
+    {
+        var cases = new TheoryData<string, string>();
+        foreach (var line in File.ReadLines(RepositoryFiles.InRepository("tests", "TeeLauncher.Tests", "Docker", "data", "distribution-reference-names.txt")))
+        {
+            if (line.StartsWith('#'))
+                continue;
+            var space = line.IndexOf(' ');
+            cases.Add(line[..space], line[(space + 1)..]);
+        }
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(DistributionReferenceNames))]
+    public void Agrees_with_distribution_reference_on_its_own_table(string verdict, string name)
+    {
+        var parse = () => ImageReference.Parse(name);
+
+        switch (verdict)
+        {
+            case "valid":
+                parse.Should().NotThrow();
+                break;
+            case "ipv6":
+                parse.Should().Throw<ImageReferenceException>().Which.Message.Should().Contain("use a host name");
+                break;
+            default:
+                parse.Should().Throw<ImageReferenceException>();
+                break;
+        }
+    }
 }
