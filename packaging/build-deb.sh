@@ -25,7 +25,9 @@ trap 'rm -rf "$stage"' EXIT
 # The same bytes from any clone: ContinuousIntegrationBuild maps the source root to /_/ in the
 # assembly and its debug info (no build path in the binary), and the commit (InformationalVersion)
 # comes from git, not from the machine.
-dotnet publish "$csproj" -c Release -r linux-x64 -o "$stage/publish" -v quiet -nologo \
+# The SDK is the one global.json pins, and every package the one its packages.lock.json records.
+dotnet restore "$csproj" -r linux-x64 --locked-mode -v quiet -nologo -p:ContinuousIntegrationBuild=true >&2
+dotnet publish "$csproj" -c Release -r linux-x64 -o "$stage/publish" -v quiet -nologo --no-restore \
   -p:ContinuousIntegrationBuild=true >&2
 binary="$stage/publish/tee-launcher"
 [[ -x "$binary" ]] || { echo "build-deb: dotnet publish produced no $binary" >&2; exit 1; }

@@ -11,8 +11,9 @@
 # Writes to OUTDIR:
 #   tee-launcher-image.oci.tar    the OCI image layout as one tar (an "OCI archive")
 #   tee-launcher-image.digest     its manifest digest, sha256:<hex>: what an app-compose pins
-#   tee-launcher-image.packages   what it was built from: commit, SOURCE_DATE_EPOCH, the mirror and
-#                                 the date of each suite's Release file, every .deb with its sha256
+#   tee-launcher-image.packages   what it was built from: commit, SOURCE_DATE_EPOCH, the SDK global.json
+#                                 pins, the sha256 of each NuGet lock file, the mirror and the date of
+#                                 each suite's Release file, every .deb with its sha256
 #   tee-launcher_<version>_amd64.deb   the package it built (not with --deb)
 # and prints the digest as its last line. With a docker daemon answering (DOCKER_HOST), it also loads
 # the image as tee-launcher:<version>. A loaded image has no manifest digest: publish the archive
@@ -116,6 +117,10 @@ chmod 0755 "$rootfs"
   echo "# tee-launcher image $version, commit $commit, SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
   echo "# built by packaging/build-image.sh with mmdebstrap $(dpkg-query -W -f '${Version}' mmdebstrap), $(gzip --version | head -n 1), $(tar --version | head -n 1)"
   echo "# .deb: ${deb_from}; .NET SDK $(dotnet --version 2>/dev/null || echo '?'), linker driver $({ command -v clang >/dev/null && clang --version || gcc --version; } 2>/dev/null | head -n 1), $(ld.bfd --version 2>/dev/null | head -n 1 || echo 'ld ?')"
+  echo "# global.json: $(tr -d ' \n' <"$root/global.json")"
+  for lock in "$root"/src/*/packages.lock.json; do
+    echo "# ${lock#"$root"/}: sha256 $(sha256sum "$lock" | cut -d' ' -f1)"
+  done
   echo "# mirror: $mirror ($suite, $suite-updates)  security: $security ($suite-security)"
   for release in "$stage"/lists/*Release; do
     echo "# $(sed -n 's/^Suite: //p' "$release" | head -n 1): $(sed -n 's/^Date: //p' "$release" | head -n 1)"

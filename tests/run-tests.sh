@@ -25,6 +25,8 @@ deb=$(bash packaging/build-deb.sh "$artifacts")
 bash packaging/build-image.sh --deb "$deb" "$artifacts" >/dev/null
 export TEE_TEST_LAUNCHER_IMAGE_DIR=$artifacts
 
-dotnet test TeeLauncher.sln -c Release --logger "console;verbosity=normal" "$@"
+# Every package exactly as the committed packages.lock.json files say (the SDK is global.json's).
+dotnet restore TeeLauncher.sln --locked-mode
+dotnet test TeeLauncher.sln -c Release --no-restore --logger "console;verbosity=normal" "$@"
 # The Debian package with the NativeAOT binary: installed, run (validate, plan), removed.
 TEE_TEST_DEB=$deb bash tests/packaging/deb-test.sh

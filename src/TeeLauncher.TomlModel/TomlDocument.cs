@@ -43,10 +43,85 @@ public static partial class TomlDocument
             throw new TomlReadException(sourceName, limits);
 
         var validated = ParseSyntax(text, sourceName, validate: true);
-        if (validated.HasErrors)
-            throw new TomlReadException(sourceName, Independent(validated));
+        if (validated.HasErrors && Confirmed(text, sourceName, syntax, validated) is { Count: > 0 } errors)
+            throw new TomlReadException(sourceName, Independent(validated, errors));
         return Build(syntax);
     }
+
+    /// <summary>
+    /// Tomlyn's validator (Tomlyn.Syntax.SyntaxValidator, 2.10.2 to 2.11.1) keeps the paths it has seen in a dictionary
+    /// whose keys are copies made by <c>MemberwiseClone</c> of a <c>List</c>: they share one array with the path being
+    /// built, so a stored key reads as whatever key is written now, and two distinct keys of one table whose path hashes
+    /// collide (string hashes are random per process) are reported "already defined". A large document meets such a
+    /// pair by chance. Each such report is checked by validating twice more with every key segment renamed to a fresh
+    /// bare key (names of distinct hashes, so one key maps to one name, and lines stay where they are): a redefinition
+    /// counts where at least two of the three runs report one on that line. A renamed run cannot miss a real
+    /// redefinition, only add an unlikely false one, and two runs do not add the same false one.
+    /// </summary>
+    private static List<Diagnostic> Confirmed(string text, string sourceName, DocumentSyntax syntax, DocumentSyntax validated)
+    {
+        var errors = validated.Diagnostics.Where(d => d.Kind == DiagnosticMessageKind.Error).Select(d => new Diagnostic(d.Span.Start, d.Message)).ToList();
+        if (!errors.Any(IsRedefinition))
+            return errors;
+        var segments = KeySegments(syntax).OrderBy(s => s.Start).ToList();
+        var runs = new[] { errors, Revalidated(text, sourceName, segments, 'a'), Revalidated(text, sourceName, segments, 'b') };
+        var confirmed = runs.SelectMany(run => run.Where(IsRedefinition).Select(d => d.At.Line).Distinct())
+            .GroupBy(line => line).Where(votes => votes.Count() >= 2).Select(votes => votes.Key).ToHashSet();
+        var kept = errors.Where(d => !IsRedefinition(d) || confirmed.Contains(d.At.Line)).ToList();
+        foreach (var line in confirmed.Where(line => !kept.Any(d => d.At.Line == line)))
+        {
+            var renamed = runs[1].Concat(runs[2]).First(d => IsRedefinition(d) && d.At.Line == line);
+            kept.Add(new Diagnostic(renamed.At, "this key or table is already defined and cannot be redefined"));
+        }
+        return kept;
+    }
+
+    private readonly record struct Diagnostic(TextPosition At, string Message);
+
+    private static bool IsRedefinition(Diagnostic diagnostic) => diagnostic.Message.Contains("is already defined", StringComparison.Ordinal);
+
+    private static List<Diagnostic> Revalidated(string text, string sourceName, List<(int Start, int Length, string Value)> segments, char prefix)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var hashes = new HashSet<int>();
+        var renamed = new StringBuilder(text.Length + segments.Count * 4);
+        var next = 0;
+        var copied = 0;
+        foreach (var (start, length, value) in segments)
+        {
+            if (!names.TryGetValue(value, out var name))
+            {
+                do
+                    name = $"{prefix}{next++}";
+                while (!hashes.Add(name.GetHashCode()));
+                names.Add(value, name);
+            }
+            renamed.Append(text, copied, start - copied).Append(name);
+            copied = start + length;
+        }
+        renamed.Append(text, copied, text.Length - copied);
+        return [.. ParseSyntax(renamed.ToString(), sourceName, validate: true).Diagnostics
+            .Where(d => d.Kind == DiagnosticMessageKind.Error).Select(d => new Diagnostic(d.Span.Start, d.Message))];
+    }
+
+    /// <summary>Every key segment of the document, bare or quoted, with its span in the text and its value.</summary>
+    private static IEnumerable<(int Start, int Length, string Value)> KeySegments(DocumentSyntax document)
+    {
+        var keys = document.KeyValues.SelectMany(KeysOf)
+            .Concat(document.Tables.SelectMany(t => new[] { t.Name! }.Concat(t.Items.SelectMany(KeysOf))));
+        foreach (var key in keys)
+            foreach (var segment in new[] { key.Key! }.Concat(key.DotKeys.Select(d => d.Key!)))
+                yield return (segment.Span.Start.Offset, segment.Span.Length, Segment(segment).Name);
+    }
+
+    private static IEnumerable<KeySyntax> KeysOf(KeyValueSyntax keyValue) => new[] { keyValue.Key! }.Concat(KeysIn(keyValue.Value!));
+
+    private static IEnumerable<KeySyntax> KeysIn(ValueSyntax value) => value switch
+    {
+        ArraySyntax array => array.Items.SelectMany(item => KeysIn(item.Value!)),
+        InlineTableSyntax inline => inline.Items.SelectMany(item => KeysOf(item.KeyValue!)),
+        _ => [],
+    };
 
     private static string Decode(ReadOnlySpan<byte> utf8, string sourceName)
     {
@@ -117,15 +192,14 @@ public static partial class TomlDocument
     /// Tomlyn's validator reports a redefined table and then every key written under it; the first error of each
     /// header section stands for its section.
     /// </summary>
-    private static List<TomlError> Independent(DocumentSyntax document)
+    private static List<TomlError> Independent(DocumentSyntax document, List<Diagnostic> errors)
     {
         var headerLines = document.Tables.Select(t => t.Span.Start.Line).ToList();
-        return [.. document.Diagnostics
-            .Where(d => d.Kind == DiagnosticMessageKind.Error)
-            .OrderBy(d => (d.Span.Start.Line, d.Span.Start.Column))
-            .GroupBy(d => headerLines.Count(line => line <= d.Span.Start.Line))
+        return [.. errors
+            .OrderBy(d => (d.At.Line, d.At.Column))
+            .GroupBy(d => headerLines.Count(line => line <= d.At.Line))
             .Select(section => section.First())
-            .Select(d => new TomlError(At(d.Span.Start), Reason(d.Message)))];
+            .Select(d => new TomlError(At(d.At), Reason(d.Message)))];
     }
 
     private static void CheckLimits(DocumentSyntax document, List<TomlError> errors)

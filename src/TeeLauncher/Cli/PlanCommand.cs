@@ -28,30 +28,35 @@ public sealed class PlanCommand : Command
     private static string Describe(LaunchPlan plan)
     {
         var text = new StringBuilder();
-        text.AppendLine($"config:      {plan.Config} (platform {plan.Platform})");
-        text.AppendLine($"digest:      {plan.Digest}");
-        text.AppendLine($"rule:        {plan.Rule}: {plan.Reason}");
-        text.AppendLine($"repository:  {plan.Repository} (pull policy {plan.PullPolicy})");
-        text.AppendLine("sources, in order:");
+        // Every line whole through the sanitiser: names, sources and the compose file come from input files.
+        void Line(string line) => text.AppendLine(SafeText.Escape(line));
+        Line($"config:      {plan.Config} (platform {plan.Platform})");
+        Line($"digest:      {plan.Digest}");
+        Line($"rule:        {plan.Rule}: {plan.Reason}");
+        Line($"repository:  {plan.Repository} (pull policy {plan.PullPolicy})");
+        Line("sources, in order:");
         for (var i = 0; i < plan.Sources.Count; i++)
         {
             var source = plan.Sources[i];
-            text.AppendLine($"  {i + 1}. {source.Source}: {source.Reference}");
-            text.AppendLine($"     credentials: {source.Credentials}; compose sha256 if it serves: {source.ComposeSha256}");
+            Line($"  {i + 1}. {source.Source}: {source.Reference}");
+            Line($"     credentials: {source.Credentials}; compose sha256 if it serves: {source.ComposeSha256}");
         }
-        text.AppendLine($"images ({plan.Images.Count}, up to {plan.PullConcurrency} pulled at once):");
+        Line($"images ({plan.Images.Count}, up to {plan.PullConcurrency} pulled at once):");
         foreach (var image in plan.Images)
         {
-            text.AppendLine($"  {image.Image}{(image.Measured ? " (measured)" : "")}, services {string.Join(", ", image.Services)}");
+            Line($"  {image.Image}{(image.Measured ? " (measured)" : "")}, services {string.Join(", ", image.Services)}");
             foreach (var source in image.Sources)
-                text.AppendLine($"     {source.Source}: {source.Reference} ({source.Credentials})");
+                Line($"     {source.Source}: {source.Reference} ({source.Credentials})");
         }
-        text.AppendLine($"measurement: backend {plan.MeasurementBackend}, event log {plan.EventLog}");
+        Line($"measurement: backend {plan.MeasurementBackend}, event log {plan.EventLog}");
         foreach (var e in plan.Events)
-            text.AppendLine($"  event {e.Name}: payload {e.Payload}\n        digest {e.Digest}");
-        text.AppendLine($"compose:     project {plan.Project}, rendered file:");
+        {
+            Line($"  event {e.Name}: payload {e.Payload}");
+            Line($"        digest {e.Digest}");
+        }
+        Line($"compose:     project {plan.Project}, rendered file:");
         foreach (var line in plan.RenderedCompose.Split('\n'))
-            text.AppendLine($"  | {SafeText.Escape(line)}");
+            Line($"  | {line}");
         return text.ToString();
     }
 }

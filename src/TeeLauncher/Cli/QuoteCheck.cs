@@ -104,9 +104,10 @@ internal static partial class QuoteCheck
         var verdict = Verdict(code, verified, events, failure);
         var result = new QuoteVerifyReport(failure is null, verdict, failure,
             verified is null ? null : Fields(input, verified, reportDataMatches), events);
-        await console.Out.WriteAsync(arguments.Json
-            ? JsonSerializer.Serialize(result, QuoteJsonContext.Default.QuoteVerifyReport) + "\n"
-            : Describe(result, events));
+        if (arguments.Json)
+            await console.Out.WriteAsync(JsonSerializer.Serialize(result, QuoteJsonContext.Default.QuoteVerifyReport) + "\n");
+        else
+            await DescribeAsync(result, events, console.Out);
         if (failure is not null)
             await console.Error.WriteLineAsync($"tee-launcher: NOT verified: {failure}");
         return code;
@@ -158,7 +159,7 @@ internal static partial class QuoteCheck
             reportDataMatches);
     }
 
-    private static string Describe(QuoteVerifyReport result, VerifyReport? events)
+    private static async Task DescribeAsync(QuoteVerifyReport result, VerifyReport? events, TextWriter output)
     {
         var text = new StringBuilder();
         text.AppendLine(result.Verdict);
@@ -183,10 +184,12 @@ internal static partial class QuoteCheck
         if (events is not null)
         {
             text.AppendLine("event log:");
-            text.Append(VerifyCommand.Describe(events).Replace(EvidenceVerifier.NotChecked + "\n", "", StringComparison.Ordinal));
+            await output.WriteAsync(text);
+            text.Clear();
+            await VerifyCommand.DescribeAsync(events, output, sayWhatIsNotChecked: false);
         }
         text.AppendLine("still yours to judge: MRTD and RTMR0-2 against the OS image you expect, and whether collateral of this date is fresh enough");
-        return text.ToString();
+        await output.WriteAsync(text);
     }
 
     private static string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);

@@ -55,7 +55,7 @@ public sealed class ValidateCommand : Command
         }
         else if (code == ExitCode.Success)
         {
-            await console.Out.WriteLineAsync($"{path}: valid; would run {selection!.Digest} ({selection.Reason}); {composeModel}");
+            await console.Out.WriteLineAsync(SafeText.Escape($"{path}: valid; would run {selection!.Digest} ({selection.Reason}); {composeModel}"));
         }
         else
         {

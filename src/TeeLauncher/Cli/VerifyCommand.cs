@@ -42,12 +42,19 @@ public sealed class VerifyCommand : Command
             throw new UsageException("--collateral, --at and --report-data check a quote: give --quote too");
         var evidence = Evidence.Read(arguments.Required("event-log"));
         var report = EvidenceVerifier.Verify(evidence, Request(arguments, evidence));
-        await console.Out.WriteAsync(arguments.Json
-            ? JsonSerializer.Serialize(report, CliJsonContext.Default.VerifyReport) + "\n"
-            : Describe(report));
+        if (arguments.Json)
+        {
+            await using var stream = new TextWriterStream(console.Out);
+            await JsonSerializer.SerializeAsync(stream, report, CliJsonContext.Default.VerifyReport, cancellationToken);
+            await console.Out.WriteLineAsync();
+        }
+        else
+        {
+            await DescribeAsync(report, console.Out);
+        }
         if (report.Verified)
             return ExitCode.Success;
-        await console.Error.WriteLineAsync($"tee-launcher: NOT verified: {report.Failures[0]}");
+        await console.Error.WriteLineAsync($"tee-launcher: NOT verified: {SafeText.Escape(report.Failures[0])}");
         return ExitCode.NotVerified;
     }
 
@@ -81,12 +88,20 @@ public sealed class VerifyCommand : Command
             arguments.Value("compose") is { } compose ? InputFile.ReadInput(compose, "compose file", RenderedComposeMaxBytes) : null);
     }
 
-    internal static string Describe(VerifyReport report)
+    /// <summary>The report as text, every evidence-held word escaped; the events are written in chunks as they are replayed.</summary>
+    internal static async Task DescribeAsync(VerifyReport report, TextWriter output, bool sayWhatIsNotChecked = true)
     {
         var text = new StringBuilder();
-        text.AppendLine($"evidence:  {report.Format}, {report.Events.Count} events replayed into {report.Register}");
+        text.AppendLine($"evidence:  {report.Format}, {report.EventCount} events replayed into {report.Register}");
         foreach (var e in report.Events)
-            text.AppendLine($"  {e.Index,4}  {e.Name,-28} {e.Digest}{(e.Recomputed ? e.Version == 1 ? "" : $"  (version {e.Version})" : "  (recorded, not a runtime event)")}");
+        {
+            text.AppendLine($"  {e.Index,4}  {SafeText.Escape(e.Name),-28} {e.Digest}{(e.Recomputed ? e.Version == 1 ? "" : $"  (version {e.Version})" : "  (recorded, not a runtime event)")}");
+            if (text.Length > ChunkChars)
+            {
+                await output.WriteAsync(text);
+                text.Clear();
+            }
+        }
         text.AppendLine($"replay:    {report.Replay}");
         text.AppendLine($"expected:  {report.Expected ?? "-"}{(report.ExpectedSource is null ? "" : $" ({report.ExpectedSource})")}");
         text.AppendLine($"image:     {report.ImageDigest ?? "-"}");
@@ -95,9 +110,12 @@ public sealed class VerifyCommand : Command
         if (report.ComposeMatches is { } compose)
             text.AppendLine($"compose:   {(compose ? "matches the compose event" : "does not match")}");
         foreach (var failure in report.Failures)
-            text.AppendLine($"FAILED:    {failure}");
+            text.AppendLine($"FAILED:    {SafeText.Escape(failure)}");
         text.AppendLine(report.Verified ? "verified" : "NOT verified");
-        text.AppendLine(report.NotChecked);
-        return text.ToString();
+        if (sayWhatIsNotChecked)
+            text.AppendLine(report.NotChecked);
+        await output.WriteAsync(text);
     }
+
+    private const int ChunkChars = 1 << 16;
 }

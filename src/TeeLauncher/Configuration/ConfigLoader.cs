@@ -187,16 +187,20 @@ public static partial class ConfigLoader
         for (var i = 0; i < tables.Count; i++)
         {
             var section = new TableReader(tables[i], $"registry[{i}]", context, Schema["registry"]);
-            var host = section.String("host");
-            if (host is null)
+            var written = section.String("host");
+            if (written is null)
             {
                 context.AddAt(tables[i].Position, $"registry[{i}] needs host = \"host[:port]\"");
                 continue;
             }
+            // Matched against image references, which name Docker Hub "docker.io" whichever way they were written.
+            var host = RegistryHost.Canonical(written);
             if (RegistryHost.Problem(host) is { } hostProblem)
                 section.Problem("host", $"registry[{i}].host: {hostProblem}");
             else if (!seenHosts.Add(host))
-                section.Problem("host", $"registry host '{host}' is configured twice");
+                section.Problem("host", host == written
+                    ? $"registry host '{host}' is configured twice"
+                    : $"registry host '{written}' is Docker Hub, '{host}', which is configured twice");
 
             var mirrors = ReadMirrors(section, $"registry[{i}].mirrors", context);
 
@@ -289,8 +293,8 @@ public static partial class ConfigLoader
             section.Problem("backend", "measurement.backend \"none\" is allowed only with launcher.platform = \"dev\": a TEE boot must be measured");
 
         var eventName = section.String("event_name", defaults.EventName);
-        if (eventName.Length == 0 || eventName.Length > 128 || eventName.Contains(':') || eventName.Any(char.IsControl))
-            section.Problem("event_name", "measurement.event_name must be 1 to 128 characters without ':' or control characters");
+        if (!EventNames.IsValidImageName(eventName))
+            section.Problem("event_name", $"measurement.event_name must be 1 to {EventNames.MaxCharacters} characters without ':' or control characters");
         else if (eventName == EventNames.Compose)
             section.Problem("event_name", $"measurement.event_name must not be \"{EventNames.Compose}\": that is the compose event's name");
 
@@ -348,8 +352,9 @@ public static partial class ConfigLoader
         return env;
     }
 
+    /// <summary>Judged on the resolved paths: a symlinked folder on either side does not hide the one inside the other.</summary>
     private static bool IsWithin(string path, string directory) =>
-        Path.GetRelativePath(directory, path) is var relative
+        Path.GetRelativePath(ResolvedPath.Of(directory), ResolvedPath.Of(path)) is var relative
         && relative != ".." && !relative.StartsWith("../", StringComparison.Ordinal) && !Path.IsPathRooted(relative);
 
     private static string FullPath(string baseDirectory, string path) => Path.GetFullPath(path, baseDirectory);

@@ -147,13 +147,13 @@ public sealed class StatusRecorder(string configPath, ISystemdNotifier notifier,
         }
     }
 
-    /// <summary>Tells systemd the line unless it is the one it was told last (a periodic check changes nothing).</summary>
+    /// <summary>Tells systemd the line unless it is the one it was told last (a periodic check changes nothing); escaped, since a newline would start another assignment (READY=1, MAINPID=...).</summary>
     private void Notify(string line)
     {
         if (line == _lastLine)
             return;
         _lastLine = line;
-        notifier.Notify(new ServiceState($"STATUS={line}"));
+        notifier.Notify(new ServiceState($"STATUS={SafeText.Escape(line)}"));
     }
 
     private void Record(string line, Func<LaunchStatus, LaunchStatus> change)

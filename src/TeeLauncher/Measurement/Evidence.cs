@@ -11,16 +11,54 @@ namespace TeeLauncher.Measurement;
 /// One recorded event: index is 1-based in the order of the evidence. <see cref="Preimage"/> is the hex preimage
 /// dstack adds to version-2 entries of GetQuote and tcb_info, when the evidence carries one.
 /// </summary>
-public sealed record EvidenceEntry(int Index, int Imr, uint EventType, string Event, byte[] Payload, string RecordedDigest, int Version = 1, byte[]? Preimage = null)
+public sealed record EvidenceEntry(int Index, int Imr, uint EventType, string Event, byte[] Payload, byte[] RecordedDigest, int Version = 1, byte[]? Preimage = null)
 {
     public bool IsRuntimeEvent => EventType == RuntimeEvent.EventType;
 
     public RuntimeEvent ToRuntimeEvent() => new(Event, Payload, Version);
 }
 
-/// <summary>An event log as an auditor receives it, with the register value the evidence itself carries, if any.</summary>
-public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entries, byte[]? Rtmr3, string? Rtmr3Source)
+/// <summary>
+/// An event log as an auditor receives it, with the register value the evidence itself carries, if any. Its entries are
+/// read again from the evidence's bytes at each enumeration, so that a log of any number of events takes memory for one
+/// entry at a time (docs/spec.md §5.4); <see cref="Parse"/> has already read them once, so a reading never fails.
+/// </summary>
+public sealed class Evidence
 {
+    private readonly Func<IEnumerable<EvidenceEntry>> _entries;
+
+    private Evidence(string format, Scanned entries, byte[]? rtmr3, string? rtmr3Source) =>
+        (Format, _entries, Count, Registers, Rtmr3, Rtmr3Source) = (format, entries.Read, entries.Count, entries.Registers, rtmr3, rtmr3Source);
+
+    public string Format { get; }
+
+    public byte[]? Rtmr3 { get; }
+
+    public string? Rtmr3Source { get; }
+
+    public int Count { get; }
+
+    /// <summary>The registers the entries name, in the order they first appear (at most 24: a larger index is refused).</summary>
+    public IReadOnlyList<int> Registers { get; }
+
+    public IEnumerable<EvidenceEntry> Entries => _entries();
+
+    /// <summary>Entries read once through, which finds every problem in them, with what the evidence says of its registers.</summary>
+    private sealed record Scanned(Func<IEnumerable<EvidenceEntry>> Read, int Count, IReadOnlyList<int> Registers)
+    {
+        public static Scanned From(Func<IEnumerable<EvidenceEntry>> read)
+        {
+            var (count, registers) = (0, new List<int>());
+            foreach (var entry in read())
+            {
+                count++;
+                if (!registers.Contains(entry.Imr))
+                    registers.Add(entry.Imr);
+            }
+            return new Scanned(read, count, registers);
+        }
+    }
+
     public const string LauncherLog = "launcher event log (JSON lines)";
     public const string DstackRuntimeLog = "dstack runtime_events.log (JSON lines)";
     public const string EntryArray = "JSON array of event log entries";
@@ -65,11 +103,17 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             throw text.Problem(0, "the event log is empty");
         return bytes.Span[start] switch
         {
-            (byte)'[' => new Evidence(EntryArray, text.Document(start, (ref Utf8JsonReader reader, SourceText at) => at.Entries(ref reader)), null, null),
+            (byte)'[' => new Evidence(EntryArray, Scanned.From(() => text.ArrayEntries(start, topLevel: true)), null, null),
             (byte)'{' when text.IsSingleDocument(start) && text.HasEventLog(start) => text.Document(start, (ref Utf8JsonReader reader, SourceText at) => at.TopObject(ref reader)),
-            (byte)'{' => text.JsonLines(),
+            (byte)'{' => JsonLines(text),
             _ => throw text.Problem(start, "not JSON: expected JSON lines, a JSON array or a JSON object"),
         };
+    }
+
+    private static Evidence JsonLines(SourceText text)
+    {
+        var base64 = text.FirstLineIsBase64();
+        return new Evidence(base64 ? DstackRuntimeLog : LauncherLog, Scanned.From(() => text.LineEntries(base64)), null, null);
     }
 
     private delegate T ReadValue<out T>(ref Utf8JsonReader reader, SourceText text);
@@ -93,7 +137,8 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
     {
         private static readonly JsonReaderOptions Options = new() { MaxDepth = MaxDepth, CommentHandling = JsonCommentHandling.Disallow };
 
-        private int _base;
+        /// <summary>Where the current reader's span starts, and where the first reader of its JSON value started.</summary>
+        private int _base, _documentStart;
 
         public ConfigException Problem(long offset, string message)
         {
@@ -158,47 +203,89 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             return false;
         }
 
-        public T Document<T>(int start, ReadValue<T> read)
+        public T Document<T>(int start, ReadValue<T> read) =>
+            Guard(start, start, new Utf8JsonReader(bytes.Span[start..], Options), read);
+
+        /// <summary>Whether the first line is a dstack runtime_events.log line (base64 "payload"); every line must be of its kind.</summary>
+        public bool FirstLineIsBase64()
         {
-            _base = start;
-            var reader = new Utf8JsonReader(bytes.Span[start..], Options);
-            return Guard(ref reader, read);
+            foreach (var (start, end) in Lines())
+            {
+                var base64 = false;
+                Guard(start, start, new Utf8JsonReader(bytes.Span[start..end], Options), (ref Utf8JsonReader r, SourceText at) => at.Entry(ref r, 1, out base64));
+                return base64;
+            }
+            return false;
         }
 
-        public Evidence JsonLines()
+        public IEnumerable<EvidenceEntry> LineEntries(bool base64)
         {
-            var entries = new List<EvidenceEntry>();
-            var kinds = new HashSet<bool>();
-            var span = bytes.Span;
-            for (var lineStart = 0; lineStart < span.Length;)
+            var index = 0;
+            foreach (var (start, end) in Lines())
+                yield return LineEntry(start, end, ++index, base64);
+        }
+
+        private EvidenceEntry LineEntry(int start, int end, int index, bool base64) =>
+            Guard(start, start, new Utf8JsonReader(bytes.Span[start..end], Options), (ref Utf8JsonReader r, SourceText at) =>
             {
-                var length = span[lineStart..].IndexOf((byte)'\n');
-                var lineEnd = length < 0 ? span.Length : lineStart + length;
-                if (!span[lineStart..lineEnd].Trim(" \t\r"u8).IsEmpty)
-                {
-                    _base = lineStart;
-                    var reader = new Utf8JsonReader(span[lineStart..lineEnd], Options);
-                    var entry = Guard(ref reader, (ref Utf8JsonReader r, SourceText at) =>
-                    {
-                        var e = at.Entry(ref r, entries.Count + 1, out var base64);
-                        kinds.Add(base64);
-                        // A second value on the line is a JSON error, reported at its position.
-                        r.Read();
-                        return e;
-                    });
-                    if (kinds.Count > 1)
-                        throw Problem(lineStart, "this line mixes formats: dstack runtime_events.log lines (\"payload\" in base64) and event log entries (\"event_payload\" in hex)");
-                    entries.Add(entry);
-                }
+                var entry = at.Entry(ref r, index, out var isBase64);
+                if (isBase64 != base64)
+                    throw at.Problem(start, "this line mixes formats: dstack runtime_events.log lines (\"payload\" in base64) and event log entries (\"event_payload\" in hex)");
+                // A second value on the line is a JSON error, reported at its position.
+                r.Read();
+                return entry;
+            });
+
+        /// <summary>The lines that are not blank, as (start, end) byte offsets.</summary>
+        private IEnumerable<(int Start, int End)> Lines()
+        {
+            for (var lineStart = 0; lineStart < bytes.Length;)
+            {
+                var length = bytes.Span[lineStart..].IndexOf((byte)'\n');
+                var lineEnd = length < 0 ? bytes.Length : lineStart + length;
+                if (!bytes.Span[lineStart..lineEnd].Trim(" \t\r"u8).IsEmpty)
+                    yield return (lineStart, lineEnd);
                 lineStart = lineEnd + 1;
             }
-            return new Evidence(kinds.Contains(true) ? DstackRuntimeLog : LauncherLog, entries, null, null);
         }
+
+        /// <summary>
+        /// The entries of the JSON array at <paramref name="arrayStart"/>, one at a time: each is read by a reader that
+        /// resumes from where the previous one stopped (its state carries the depth and the line numbers).
+        /// </summary>
+        public IEnumerable<EvidenceEntry> ArrayEntries(int arrayStart, bool topLevel)
+        {
+            var (position, state) = (arrayStart, new JsonReaderState(Options));
+            for (var index = 1; ; index++)
+            {
+                var (entry, consumed, next) = ArrayItem(arrayStart, position, state, index, topLevel);
+                if (entry is null)
+                    yield break;
+                (position, state) = (position + consumed, next);
+                yield return entry;
+            }
+        }
+
+        private (EvidenceEntry? Entry, int Consumed, JsonReaderState State) ArrayItem(int arrayStart, int position, JsonReaderState state, int index, bool topLevel) =>
+            Guard(arrayStart, position, new Utf8JsonReader(bytes.Span[position..], isFinalBlock: true, state), (ref Utf8JsonReader r, SourceText at) =>
+            {
+                if (index == 1)
+                    at.Expect(ref r, JsonTokenType.StartArray, "the event log");
+                if (at.Next(ref r) == JsonTokenType.EndArray)
+                {
+                    // Anything after a document's array is a JSON error, reported at its position.
+                    if (topLevel)
+                        r.Read();
+                    return ((EvidenceEntry?)null, 0, default(JsonReaderState));
+                }
+                var entry = at.Entry(ref r, index, out _);
+                return (entry, (int)r.BytesConsumed, r.CurrentState);
+            });
 
         public Evidence TopObject(ref Utf8JsonReader reader)
         {
             Expect(ref reader, JsonTokenType.StartObject, "the document");
-            IReadOnlyList<EvidenceEntry>? entries = null;
+            Scanned? entries = null;
             string? format = null;
             byte[]? rtmr3 = null;
             byte[]? quote = null;
@@ -208,7 +295,9 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
                 switch (name)
                 {
                     case "event_log" when reader.TokenType == JsonTokenType.StartArray:
-                        (entries, format) = (Entries(ref reader), TcbInfo);
+                        var arrayStart = (int)Offset(ref reader);
+                        reader.Skip();
+                        (entries, format) = (Scanned.From(() => ArrayEntries(arrayStart, topLevel: false)), TcbInfo);
                         break;
                     case "event_log" when reader.TokenType == JsonTokenType.String:
                         (entries, format) = (InnerEntries(ref reader), GetQuote);
@@ -233,25 +322,27 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
                 register is null ? null : format == GetQuote ? "the quote's RTMR3" : "the document's rtmr3");
         }
 
-        public List<EvidenceEntry> Entries(ref Utf8JsonReader reader)
-        {
-            Expect(ref reader, JsonTokenType.StartArray, "the event log");
-            var entries = new List<EvidenceEntry>();
-            while (Next(ref reader) != JsonTokenType.EndArray)
-                entries.Add(Entry(ref reader, entries.Count + 1, out _));
-            return entries;
-        }
-
-        /// <summary>GetQuote's <c>event_log</c>: JSON text inside a JSON string, read with positions inside that text.</summary>
-        private List<EvidenceEntry> InnerEntries(ref Utf8JsonReader reader)
+        /// <summary>
+        /// GetQuote's <c>event_log</c>: JSON text inside a JSON string, unescaped straight into UTF-8 and read with
+        /// positions inside that text.
+        /// </summary>
+        private Scanned InnerEntries(ref Utf8JsonReader reader)
         {
             var at = LineAndColumn(Offset(ref reader));
-            var inner = Encoding.UTF8.GetBytes(String(ref reader, new What("\"event_log\"")));
+            var inner = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
+            try
+            {
+                inner = inner[..reader.CopyString(inner)];
+            }
+            catch (InvalidOperationException)
+            {
+                throw Problem(Offset(ref reader), "\"event_log\" holds an escape that is no Unicode text (a lone surrogate)");
+            }
             var text = new SourceText(path, inner, at);
             var start = text.FirstNonBlank();
             if (start < 0 || inner[start] != '[')
                 throw text.Problem(Math.Max(start, 0), "\"event_log\" of a GetQuote response must hold a JSON array of entries");
-            return text.Document(start, (ref Utf8JsonReader r, SourceText at) => at.Entries(ref r));
+            return Scanned.From(() => text.ArrayEntries(start, topLevel: true));
         }
 
         /// <summary>One entry; its field names are matched as UTF-8 and its messages made only for a problem, as logs can be long.</summary>
@@ -260,7 +351,7 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             var what = new What(index);
             Expect(ref reader, JsonTokenType.StartObject, what.ToString());
             var entryStart = Offset(ref reader);
-            (uint? imr, uint? type, string? name, string? digest, int version) = (null, null, null, null, 1);
+            (uint? imr, uint? type, string? name, byte[]? digest, int version) = (null, null, null, null, 1);
             (byte[]? hexPayload, byte[]? base64Payload, byte[]? preimage) = (null, null, null);
             var seen = 0;
             while (Next(ref reader) != JsonTokenType.EndObject)
@@ -277,7 +368,7 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
                     case 0: imr = Number(ref reader, at); break;
                     case 1: type = Number(ref reader, at); break;
                     case 2: name = String(ref reader, at); break;
-                    case 3: digest = Convert.ToHexStringLower(Hex(ref reader, at, null)); break;
+                    case 3: digest = Hex(ref reader, at, null); break;
                     case 4: hexPayload = Hex(ref reader, at, null); break;
                     case 5: base64Payload = Base64(ref reader, at); break;
                     case 6 when reader.TokenType != JsonTokenType.Null: preimage = Hex(ref reader, at, null); break;
@@ -297,7 +388,7 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             if (imr is > 23)
                 throw Problem(entryStart, $"{what with { Field = 0 }} {imr} is no register of a TDX guest or a TPM");
             base64 = base64Payload is not null;
-            return new EvidenceEntry(index, (int)(imr ?? 3), type ?? RuntimeEvent.EventType, name, base64Payload ?? hexPayload ?? [], digest ?? "", version, preimage);
+            return new EvidenceEntry(index, (int)(imr ?? 3), type ?? RuntimeEvent.EventType, name, base64Payload ?? hexPayload ?? [], digest ?? [], version, preimage);
         }
 
         private static int FieldIndex(ref Utf8JsonReader reader)
@@ -322,29 +413,41 @@ public sealed record Evidence(string Format, IReadOnlyList<EvidenceEntry> Entrie
             return quote[QuoteRtmr3Offset..(QuoteRtmr3Offset + 48)];
         }
 
-        private T Guard<T>(ref Utf8JsonReader reader, ReadValue<T> read)
+        /// <summary>
+        /// Reads with a reader over the bytes from <paramref name="position"/>; a JSON error is placed by the reader's line
+        /// numbers, which count from <paramref name="documentStart"/>, where the first reader of this JSON value began.
+        /// </summary>
+        private T Guard<T>(int documentStart, int position, Utf8JsonReader reader, ReadValue<T> read)
         {
+            var outer = (_documentStart, _base);
+            (_documentStart, _base) = (documentStart, position);
             try
             {
                 return read(ref reader, this);
             }
             catch (JsonException e)
             {
-                throw Problem(_base + Offset(ref reader, e), JsonMessage(e));
+                throw Problem(ErrorOffset(ref reader, e), JsonMessage(e));
+            }
+            finally
+            {
+                // A tcb_info's entries are read through while the document's reader waits at its "event_log".
+                (_documentStart, _base) = outer;
             }
         }
 
-        /// <summary>The byte offset of a reader error: its line and byte position, relative to where the reader began.</summary>
-        private long Offset(ref Utf8JsonReader reader, JsonException e)
+        private long ErrorOffset(ref Utf8JsonReader reader, JsonException e)
         {
-            var span = bytes.Span[_base..];
-            var offset = 0;
-            for (var line = 0L; line < (e.LineNumber ?? 0) && offset < span.Length; line++)
+            if (e.LineNumber is not { } lines || e.BytePositionInLine is not { } column)
+                return Math.Min(_base + reader.BytesConsumed, bytes.Length);
+            var span = bytes.Span;
+            var offset = _documentStart;
+            for (var line = 0L; line < lines && offset < span.Length; line++)
             {
                 var next = span[offset..].IndexOf((byte)'\n');
                 offset = next < 0 ? span.Length : offset + next + 1;
             }
-            return Math.Min(offset + (e.BytePositionInLine ?? reader.BytesConsumed), span.Length);
+            return Math.Min(offset + column, span.Length);
         }
 
         private static string JsonMessage(JsonException e)

@@ -20,11 +20,16 @@ public sealed record VerifyRequest(
 
 public sealed record VerifiedEvent(int Index, string Name, string Digest, bool Recomputed, int Version);
 
+/// <summary>
+/// The outcome; <see cref="Events"/> are replayed again from the evidence as they are enumerated (written out), so that
+/// the report holds no list of them.
+/// </summary>
 public sealed record VerifyReport(
     string Format,
     string Register,
     int RegisterIndex,
-    IReadOnlyList<VerifiedEvent> Events,
+    int EventCount,
+    IEnumerable<VerifiedEvent> Events,
     string Replay,
     string? Expected,
     string? ExpectedSource,
@@ -46,19 +51,68 @@ public static class EvidenceVerifier
     public const string NotChecked =
         "not checked: the quote's signature, the TCB status, MRTD and RTMR0-2 (check them with a quote verifier such as dstack-verifier)";
 
+    /// <summary>Failures kept for the report; past these, only their number (a log of a million bad events is not a million lines).</summary>
+    public const int MaxFailures = 100;
+
     public static VerifyReport Verify(Evidence evidence, VerifyRequest request)
     {
-        var failures = new List<string>();
+        var failures = new Failures();
         var index = RegisterIndex(evidence, request, failures);
-        var entries = evidence.Entries.Where(e => e.Imr == index).ToList();
         var bank = request.Register == RegisterKind.PcrSha256 ? HashBank.Sha256 : HashBank.Sha384;
         var register = request.Base ?? MeasurementRegister.Zero(bank);
         if (register.Length != MeasurementRegister.Size(bank))
             failures.Add($"--base is {register.Length} bytes but the register is {MeasurementRegister.Size(bank)} bytes");
 
-        var events = new List<VerifiedEvent>();
-        foreach (var entry in entries)
+        var count = 0;
+        var images = new NamedEvents(request.EventName);
+        var composes = new NamedEvents(EventNames.Compose);
+        var names = new List<string>();
+        foreach (var (entry, digest, measurement) in Replay(evidence, index, request, failures))
         {
+            count++;
+            if (measurement is null)
+                continue;
+            register = MeasurementRegister.Extend(bank, register, measurement);
+            if (!entry.IsRuntimeEvent)
+                continue;
+            images.See(entry);
+            composes.See(entry);
+            if (names.Count <= NamedEvents.MaxListed && !names.Contains(entry.Event))
+                names.Add(entry.Event);
+        }
+
+        var replay = Convert.ToHexStringLower(register);
+        var expected = request.Expected is null ? null : Convert.ToHexStringLower(request.Expected);
+        var registerName = RegisterName(request.Register, index);
+        if (expected is null)
+            failures.Add($"no {registerName} value to compare with: pass --rtmr3 or --pcr, or give a tcb_info or GetQuote document");
+        else if (expected != replay)
+            failures.Add($"{registerName} differs: expected {expected} ({request.ExpectedSource}), the replay of {count} events gives {replay}");
+
+        var image = ImageEvent(images, names, request.EventName, failures);
+        var position = image is null || request.Approved is null ? null : request.Approved.PositionOf(image);
+        if (image is not null && request.Approved is not null && position is null)
+            failures.Add($"image digest {image} is not listed in {request.Approved.Path}");
+
+        bool? composeMatches = null;
+        if (request.ComposeFile is not null)
+            composeMatches = ComposeMatches(composes, request.ComposeFile, failures);
+
+        var events = Replay(evidence, index, request, new Failures())
+            .Where(r => r.Measurement is not null)
+            .Select(r => new VerifiedEvent(r.Entry.Index, r.Entry.Event, Convert.ToHexStringLower(r.Digest), r.Entry.IsRuntimeEvent, r.Entry.Version));
+        return new VerifyReport(evidence.Format, registerName, index, count - failures.UnreplayedEvents, events, replay, expected, request.ExpectedSource,
+            image?.ToString(), position, composeMatches, failures.Kept(), NotChecked);
+    }
+
+    /// <summary>Each entry of the register with its event digest and what extends the register (null: not replayable).</summary>
+    private static IEnumerable<(EvidenceEntry Entry, byte[] Digest, byte[]? Measurement)> Replay(Evidence evidence, int index, VerifyRequest request, Failures failures)
+    {
+        var bank = request.Register == RegisterKind.PcrSha256 ? HashBank.Sha256 : HashBank.Sha384;
+        foreach (var entry in evidence.Entries)
+        {
+            if (entry.Imr != index)
+                continue;
             var digest = EventDigest(entry, request.EventName, failures);
             var measurement = request.Register switch
             {
@@ -69,44 +123,64 @@ public static class EvidenceVerifier
             if (measurement is null)
             {
                 failures.Add($"event {entry.Index} '{entry.Event}' has type {entry.EventType}, which a TPM log of the launcher never holds");
-                continue;
+                failures.UnreplayedEvents++;
             }
-            register = MeasurementRegister.Extend(bank, register, measurement);
-            events.Add(new VerifiedEvent(entry.Index, entry.Event, Convert.ToHexStringLower(digest), entry.IsRuntimeEvent, entry.Version));
+            yield return (entry, digest, measurement);
         }
-
-        var replay = Convert.ToHexStringLower(register);
-        var expected = request.Expected is null ? null : Convert.ToHexStringLower(request.Expected);
-        var registerName = RegisterName(request.Register, index);
-        if (expected is null)
-            failures.Add($"no {registerName} value to compare with: pass --rtmr3 or --pcr, or give a tcb_info or GetQuote document");
-        else if (expected != replay)
-            failures.Add($"{registerName} differs: expected {expected} ({request.ExpectedSource}), the replay of {entries.Count} events gives {replay}");
-
-        var runtimeEvents = entries.Where(e => e.IsRuntimeEvent).ToList();
-        var image = ImageEvent(runtimeEvents, request.EventName, failures);
-        var position = image is null || request.Approved is null ? null : request.Approved.PositionOf(image);
-        if (image is not null && request.Approved is not null && position is null)
-            failures.Add($"image digest {image} is not listed in {request.Approved.Path}");
-
-        bool? composeMatches = null;
-        if (request.ComposeFile is not null)
-            composeMatches = ComposeMatches(runtimeEvents, request.ComposeFile, failures);
-
-        return new VerifyReport(evidence.Format, registerName, index, events, replay, expected, request.ExpectedSource,
-            image?.ToString(), position, composeMatches, failures, NotChecked);
     }
 
-    private static int RegisterIndex(Evidence evidence, VerifyRequest request, List<string> failures)
+    /// <summary>The failures found, the first <see cref="MaxFailures"/> kept, and how many events could not be replayed.</summary>
+    private sealed class Failures
+    {
+        private readonly List<string> _kept = [];
+        private int _count;
+
+        public int UnreplayedEvents { get; set; }
+
+        public void Add(string failure)
+        {
+            if (++_count <= MaxFailures)
+                _kept.Add(failure);
+        }
+
+        public IReadOnlyList<string> Kept() =>
+            _count <= MaxFailures ? _kept : [.. _kept, $"and {_count - MaxFailures} more failures"];
+    }
+
+    /// <summary>The runtime events of one name: how many, the first, and the indexes of the first few.</summary>
+    private sealed class NamedEvents(string name)
+    {
+        public const int MaxListed = 16;
+
+        public string Name => name;
+
+        public int Count { get; private set; }
+
+        public EvidenceEntry? First { get; private set; }
+
+        public List<int> Indexes { get; } = [];
+
+        public void See(EvidenceEntry entry)
+        {
+            if (entry.Event != name)
+                return;
+            First ??= entry;
+            if (++Count <= MaxListed)
+                Indexes.Add(entry.Index);
+        }
+
+        public string ListedIndexes => string.Join(", ", Indexes) + (Count > MaxListed ? ", ..." : "");
+    }
+
+    private static int RegisterIndex(Evidence evidence, VerifyRequest request, Failures failures)
     {
         if (request.Register == RegisterKind.Rtmr3)
             return 3;
         if (request.PcrIndex is { } pcr)
             return pcr;
-        var named = evidence.Entries.Select(e => e.Imr).Distinct().ToList();
-        if (named.Count == 1)
-            return named[0];
-        failures.Add($"the log names PCRs {string.Join(", ", named)}: choose one with --pcr-index");
+        if (evidence.Registers.Count == 1)
+            return evidence.Registers[0];
+        failures.Add($"the log names PCRs {string.Join(", ", evidence.Registers)}: choose one with --pcr-index");
         return -1;
     }
 
@@ -122,15 +196,15 @@ public static class EvidenceVerifier
     /// not, and neither is a preimage other than the event's. Any other type is replayed with its recorded digest, and
     /// one named like a launcher event is a forgery: the launcher's events are runtime events.
     /// </summary>
-    private static byte[] EventDigest(EvidenceEntry entry, string imageEventName, List<string> failures)
+    private static byte[] EventDigest(EvidenceEntry entry, string imageEventName, Failures failures)
     {
         if (entry.IsRuntimeEvent)
         {
             var runtimeEvent = entry.ToRuntimeEvent();
             var computed = runtimeEvent.Digest();
-            var hex = Convert.ToHexStringLower(computed);
-            if (entry.RecordedDigest.Length > 0 && entry.RecordedDigest != hex)
-                failures.Add($"event {entry.Index} '{entry.Event}': recorded digest {entry.RecordedDigest}, computed from name and payload (version {entry.Version}) {hex}");
+            if (entry.RecordedDigest.Length > 0 && !entry.RecordedDigest.AsSpan().SequenceEqual(computed))
+                failures.Add($"event {entry.Index} '{entry.Event}': recorded digest {Convert.ToHexStringLower(entry.RecordedDigest)}, " +
+                    $"computed from name and payload (version {entry.Version}) {Convert.ToHexStringLower(computed)}");
             if (entry.Preimage is { } preimage && !preimage.AsSpan().SequenceEqual(runtimeEvent.Preimage()))
                 failures.Add($"event {entry.Index} '{entry.Event}': its preimage is not the version-{entry.Version} preimage of its name and payload");
             return computed;
@@ -138,26 +212,25 @@ public static class EvidenceVerifier
         if (entry.Event == imageEventName || entry.Event == EventNames.Compose)
             failures.Add($"event {entry.Index} '{entry.Event}' has type {entry.EventType}, not the runtime event type {RuntimeEvent.EventType}: " +
                 "it is named like a launcher event but is not one");
-        if (entry.RecordedDigest.Length == 96)
-            return Convert.FromHexString(entry.RecordedDigest);
+        if (entry.RecordedDigest.Length == 48)
+            return entry.RecordedDigest;
         failures.Add($"event {entry.Index} '{entry.Event}' (type {entry.EventType}) has no 48-byte digest to replay");
         return new byte[48];
     }
 
-    private static ImageDigest? ImageEvent(List<EvidenceEntry> entries, string eventName, List<string> failures)
+    private static ImageDigest? ImageEvent(NamedEvents images, List<string> names, string eventName, Failures failures)
     {
-        var images = entries.Where(e => e.Event == eventName).ToList();
         switch (images.Count)
         {
             case 0:
-                var names = string.Join(", ", entries.Select(e => e.Event).Distinct().Select(n => $"'{n}'"));
-                failures.Add($"no image event named '{eventName}' (events: {names}); pass --event-name if the launcher used another name");
+                var listed = string.Join(", ", names.Take(NamedEvents.MaxListed).Select(n => $"'{n}'")) + (names.Count > NamedEvents.MaxListed ? ", ..." : "");
+                failures.Add($"no image event named '{eventName}' (events: {listed}); pass --event-name if the launcher used another name");
                 return null;
             case > 1:
-                failures.Add($"{images.Count} image events named '{eventName}' (events {string.Join(", ", images.Select(e => e.Index))}): exactly one is allowed");
+                failures.Add($"{images.Count} image events named '{eventName}' (events {images.ListedIndexes}): exactly one is allowed");
                 return null;
         }
-        var image = images[0];
+        var image = images.First!;
         if (image.Payload.Length != 32)
         {
             failures.Add($"event {image.Index} '{eventName}': payload is {image.Payload.Length} bytes, an image digest is 32");
@@ -166,18 +239,18 @@ public static class EvidenceVerifier
         return ImageDigest.FromBytes(image.Payload);
     }
 
-    private static bool ComposeMatches(List<EvidenceEntry> entries, byte[] composeFile, List<string> failures)
+    private static bool ComposeMatches(NamedEvents composes, byte[] composeFile, Failures failures)
     {
         var expected = SHA256.HashData(composeFile);
-        var events = entries.Where(e => e.Event == EventNames.Compose).ToList();
-        if (events.Count != 1)
+        if (composes.Count != 1)
         {
-            failures.Add($"{events.Count} events named '{EventNames.Compose}': exactly one is needed to check --compose");
+            failures.Add($"{composes.Count} events named '{composes.Name}': exactly one is needed to check --compose");
             return false;
         }
-        if (events[0].Payload.AsSpan().SequenceEqual(expected))
+        var compose = composes.First!;
+        if (compose.Payload.AsSpan().SequenceEqual(expected))
             return true;
-        failures.Add($"event {events[0].Index} '{EventNames.Compose}': payload {Convert.ToHexStringLower(events[0].Payload)}, " +
+        failures.Add($"event {compose.Index} '{composes.Name}': payload {Convert.ToHexStringLower(compose.Payload)}, " +
             $"but sha256 of the compose file is {Convert.ToHexStringLower(expected)}");
         return false;
     }

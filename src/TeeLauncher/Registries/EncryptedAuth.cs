@@ -72,7 +72,7 @@ public static class EncryptedAuth
         if (!string.IsNullOrEmpty(auth))
             return RegistryCredential.FromDockerAuth(auth) is { } fromAuth
                 ? new PlaintextCredential.Valid(fromAuth)
-                : new PlaintextCredential.Malformed("'auth' must be base64 of 'username:password'");
+                : new PlaintextCredential.Malformed("'auth' must be base64 of 'username:password' (with the ':')");
         return !string.IsNullOrEmpty(username) && !string.IsNullOrEmpty(password)
             ? new PlaintextCredential.Valid(new RegistryCredential(username, password))
             : new PlaintextCredential.RuleBroken();

@@ -10,6 +10,9 @@ public sealed class ApprovedHashes
 {
     public const int MaxBytes = 1 << 20;
 
+    /// <summary>The list is at depth 2; a field NEAR adds may nest a little deeper, far less than serde_json's 128.</summary>
+    private const int MaxDepth = 32;
+
     private ApprovedHashes(string path, IReadOnlyList<ImageDigest> digests)
     {
         Path = path;
@@ -50,7 +53,7 @@ public sealed class ApprovedHashes
     {
         if (Utf8Text.FirstInvalid(json) is { } invalid)
             throw Refused(path, "is not valid UTF-8", invalid);
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 4 });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
         var digests = new List<ImageDigest>();
         try
         {
@@ -58,9 +61,14 @@ public sealed class ApprovedHashes
             var sawList = false;
             while (Next(ref reader, path) != JsonTokenType.EndObject)
             {
-                var name = Text(path, json, reader);
-                if (name != "approved_hashes")
-                    throw Refused(path, $"has an unexpected field '{name}'; only \"approved_hashes\" is allowed", At(json, reader));
+                // Fields NEAR may add are skipped, as NEAR's own reader does (serde without deny_unknown_fields): a
+                // newer writer must not stop a boot (docs/spec.md §4).
+                if (Text(path, json, reader) != "approved_hashes")
+                {
+                    Next(ref reader, path);
+                    reader.Skip();
+                    continue;
+                }
                 if (sawList)
                     throw Refused(path, "names \"approved_hashes\" twice", At(json, reader));
                 sawList = true;

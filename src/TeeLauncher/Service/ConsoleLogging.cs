@@ -29,14 +29,27 @@ public static class ConsoleLogging
             .CreateLogger();
     }
 
-    /// <summary>Values carry docker's, compose's and registries' words: their control characters are escaped (docs/spec.md §10).</summary>
+    /// <summary>
+    /// Values carry input files' and docker's, compose's and registries' words: every value that is not a number is
+    /// written as its text with control characters escaped (docs/spec.md §10), whatever type carried it.
+    /// </summary>
     private sealed class EscapingEnricher : ILogEventEnricher
     {
         public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
         {
             foreach (var (name, value) in logEvent.Properties.ToList())
-                if (value is ScalarValue { Value: string text } && SafeText.Escape(text) is var escaped && !ReferenceEquals(escaped, text))
+            {
+                var text = value switch
+                {
+                    ScalarValue { Value: null or bool or int or long or uint or ulong or double or decimal or TimeSpan or DateTimeOffset } => null,
+                    ScalarValue { Value: string s } => s,
+                    ScalarValue { Value: IFormattable f } => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+                    ScalarValue { Value: var v } => v.ToString(),
+                    _ => value.ToString(),
+                };
+                if (text is not null && SafeText.Escape(text) is var escaped && (!ReferenceEquals(escaped, text) || value is not ScalarValue { Value: string }))
                     logEvent.AddOrUpdateProperty(new LogEventProperty(name, new ScalarValue(escaped)));
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -25,6 +26,14 @@ public static class LauncherHost
             configPath, services.GetRequiredService<ISystemdNotifier>(), services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<LauncherService>();
 
+        // SIGHUP would end the process by default and leave the stack unsupervised; there is nothing to reload (the
+        // config is read once per boot, and what it chose is measured), so it is ignored and logged (docs/spec.md §8).
+        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, signal =>
+        {
+            signal.Cancel = true;
+            serilog.ForContext("SourceContext", typeof(LauncherHost).FullName)
+                .Warning("SIGHUP ignored: the configuration is read once per boot; restart the unit to apply a new one");
+        });
         using var host = builder.Build();
         var outcome = host.Services.GetRequiredService<RunOutcome>();
         await host.RunAsync(cancellationToken);

@@ -8,10 +8,9 @@ namespace TeeLauncher.Values;
 /// </summary>
 public sealed partial record ImageReference
 {
-    public const string DockerHub = "docker.io";
+    public const string DockerHub = RegistryHost.DockerHub;
     public const int MaxPathLength = 255;
 
-    private const string LegacyDockerHub = "index.docker.io";
     private const string DockerHubCredentialKey = "https://index.docker.io/v1/";
     private const string OfficialPrefix = "library/";
 
@@ -43,8 +42,16 @@ public sealed partial record ImageReference
 
     public override string ToString() => Tag is null ? Repository : $"{Repository}:{Tag}";
 
-    /// <summary>Parses <c>[host[:port]/]path[:tag]</c>; throws <see cref="ImageReferenceException"/> saying which part is wrong.</summary>
-    public static ImageReference Parse(string text)
+    /// <summary>
+    /// Parses <c>[host[:port]/]path[:tag]</c>; throws <see cref="ImageReferenceException"/> saying which part is wrong.
+    /// A reference that is 64 hex digits and nothing else is refused, as docker refuses it: it reads as an image ID.
+    /// </summary>
+    public static ImageReference Parse(string text) => Parse(text, wholeReference: true);
+
+    /// <summary>The name before <c>@sha256:...</c>: docker's ID check looks at the whole reference, so a 64-hex name is a name here.</summary>
+    public static ImageReference ParseBeforeDigest(string name) => Parse(name, wholeReference: false);
+
+    private static ImageReference Parse(string text, bool wholeReference)
     {
         if (text.Length == 0)
             throw new ImageReferenceException("it is empty");
@@ -54,7 +61,7 @@ public sealed partial record ImageReference
             throw new ImageReferenceException("it must not start with '-'");
         if (text.Contains('@'))
             throw new ImageReferenceException("a digest is not allowed here, put it in image.default_digest or image.override_digest");
-        if (Identifier().IsMatch(text))
+        if (wholeReference && Identifier().IsMatch(text))
             throw new ImageReferenceException("a 64-digit hex image id is not a repository name");
 
         var (domain, remainder) = SplitDomain(text);
@@ -67,14 +74,17 @@ public sealed partial record ImageReference
         return new ImageReference(domain, path, tag);
     }
 
-    /// <summary>docker's rule: the first component names a registry when it has a '.' or a ':' or is "localhost".</summary>
+    /// <summary>
+    /// docker's rule (distribution/reference's splitDockerDomain): the first component names a registry when it has a
+    /// '.', a ':' or an upper-case letter, or is "localhost".
+    /// </summary>
     private static (string Domain, string Remainder) SplitDomain(string text)
     {
         var slash = text.IndexOf('/');
         if (slash < 0)
             return (DockerHub, text);
         var first = text[..slash];
-        return first == "localhost" || first.Contains('.') || first.Contains(':')
+        return first == "localhost" || first.Contains('.') || first.Contains(':') || first.Any(char.IsAsciiLetterUpper)
             ? (CheckedDomain(first), text[(slash + 1)..])
             : (DockerHub, text);
     }
@@ -83,7 +93,7 @@ public sealed partial record ImageReference
     {
         if (RegistryHost.Problem(host) is { } problem)
             throw new ImageReferenceException(problem);
-        return host == LegacyDockerHub ? DockerHub : host;
+        return RegistryHost.Canonical(host);
     }
 
     private static (string Path, string? Tag) SplitTag(string remainder)

@@ -22,7 +22,7 @@ public sealed record PinnedImage(ImageReference Repository, ImageDigest Digest)
             return false;
         try
         {
-            image = new PinnedImage(ImageReference.Parse(text[..at]), digest);
+            image = new PinnedImage(ImageReference.ParseBeforeDigest(text[..at]), digest);
             return true;
         }
         catch (ImageReferenceException)

@@ -23,6 +23,16 @@ public static partial class RegistryHost
         return null;
     }
 
+    /// <summary>
+    /// The host as docker names it: <c>index.docker.io</c>, the legacy name, is Docker Hub's <c>docker.io</c>
+    /// (distribution/reference's legacyDefaultDomain). <c>registry-1.docker.io</c> stays a host of its own, as in docker.
+    /// </summary>
+    public static string Canonical(string host) => host == LegacyDockerHub ? DockerHub : host;
+
+    public const string DockerHub = "docker.io";
+
+    private const string LegacyDockerHub = "index.docker.io";
+
     [GeneratedRegex(@"^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::(?<port>[0-9]{1,5}))?$")]
     private static partial Regex HostPort();
 }

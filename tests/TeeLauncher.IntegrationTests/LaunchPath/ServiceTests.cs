@@ -32,6 +32,31 @@ public sealed class ServiceTests
         notify.Messages.Should().Contain("STATUS=stopping the stack");
     }
 
+    [Fact]
+    public async Task Sighup_is_ignored_and_logged_and_the_stack_stays_supervised()
+    {
+        await using var deployment = Deployment.Create("sighup", Toolchain.Debian12);
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with { Supervise = true, StopTimeout = "5s" };
+        using var notify = new NotifySocket(deployment.Directory);
+
+        await deployment.LauncherAsync("validate");
+        await using var launcher = deployment.StartRun(new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
+        await WaitUntilAsync(() => notify.Messages.Contains("READY=1"), TimeSpan.FromMinutes(2), launcher);
+
+        await launcher.SignalAsync("HUP");
+        await launcher.WaitForLogAsync("SIGHUP ignored", TimeSpan.FromSeconds(30));
+        var stillSupervising = launcher.WaitAsync(TimeSpan.FromSeconds(3));
+
+        await stillSupervising.Invoking(t => t).Should().ThrowAsync<TimeoutException>("the launcher is still running after SIGHUP");
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Should().ContainSingle();
+        await launcher.SignalAsync("TERM");
+        var result = await launcher.WaitAsync(TimeSpan.FromSeconds(60));
+        result.ExitCode.Should().Be(0, result.Error);
+        (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project, all: true)).Should().BeEmpty("SIGTERM still stops the stack");
+    }
+
     [Theory]
     [MemberData(nameof(Toolchain.EachCompose), MemberType = typeof(Toolchain))]
     public async Task A_supervised_stack_whose_container_stops_makes_run_exit_8(string toolchain)

@@ -1,3 +1,4 @@
+using TeeLauncher.Registries;
 using TeeLauncher.IntegrationTests.Support;
 
 namespace TeeLauncher.IntegrationTests.Registries;
@@ -132,5 +133,20 @@ public sealed class EncryptedAuthTests
             await Registry.DisposeAsync();
             await Deployment.DisposeAsync();
         }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'b', (byte)'o', (byte)'t', (byte)':' })]
+    [InlineData(new byte[] { (byte)'b', (byte)'o', (byte)'t', (byte)':', 0xff, 0xfe, 0x80, (byte)'x' })]
+    public async Task Docker_auth_from_eciesjs_with_an_empty_or_non_utf8_password_reaches_docker_byte_for_byte(byte[] userColonPassword)
+    {
+        // docker/cli's decodeAuth splits the decoded bytes at the first ':' and takes either side as it is.
+        var key = CredentialsKey.Generate();
+        var auth = Convert.ToBase64String(userColonPassword);
+        var encrypted = await Eciesjs.EncryptAsync(key.PublicKeyHex, $$"""{"auth":"{{auth}}"}""");
+
+        var credential = EncryptedAuth.Decrypt(encrypted, key, "registry.example.com");
+
+        credential.DockerAuth.Should().Be(auth);
     }
 }

@@ -21,6 +21,10 @@ public sealed class ImageReferenceTests
     [InlineData("Registry.Example.COM/acme/node", "Registry.Example.COM", "acme/node", null)]
     [InlineData("example.com/a.b/c__d/e---f/g_h", "example.com", "a.b/c__d/e---f/g_h", null)]
     [InlineData("localhost", "docker.io", "library/localhost", null)]
+    // distribution/reference's splitDockerDomain (v0.6.0) and the 28.x CLI: an upper-case first component is a host.
+    [InlineData("Foo/bar", "Foo", "bar", null)]
+    [InlineData("Acme/node:v1", "Acme", "node", "v1")]
+    [InlineData("1111111111111111111111111111111111111111111111111111111111111111:v1", "docker.io", "library/1111111111111111111111111111111111111111111111111111111111111111", "v1")]
     public void Parses_and_normalises_like_docker(string text, string domain, string path, string? tag)
     {
         var reference = ImageReference.Parse(text);
@@ -34,7 +38,6 @@ public sealed class ImageReferenceTests
     [Theory]
     [InlineData("", "empty")]
     [InlineData("-acme/node", "must not start with '-'")]
-    [InlineData("Acme/node", "path component 'Acme' must be lowercase")]
     [InlineData("registry.example.com/Acme/node", "path component 'Acme' must be lowercase")]
     [InlineData("registry.example.com/acme/-node", "path component '-node' is invalid")]
     [InlineData("registry.example.com/acme/node-", "path component 'node-' is invalid")]
@@ -53,6 +56,7 @@ public sealed class ImageReferenceTests
     [InlineData("acme/node:v1@sha256:1111111111111111111111111111111111111111111111111111111111111111", "image.default_digest")]
     [InlineData("acme /node", "spaces")]
     [InlineData("1111111111111111111111111111111111111111111111111111111111111111", "image id")]
+    [InlineData("Foo/Bar", "path component 'Bar' must be lowercase")]
     public void Rejects_with_the_part_named(string text, string expected)
     {
         var parse = () => ImageReference.Parse(text);
@@ -110,5 +114,48 @@ public sealed class ImageReferenceTests
         var onHost = () => ImageReference.Parse("ubuntu").OnHost("not a host");
 
         onHost.Should().Throw<ImageReferenceException>().Which.Message.Should().Contain("'not a host'");
+    }
+
+    [Fact]
+    public void A_64_hex_name_before_a_digest_is_a_repository_as_docker_pulls_it()
+    {
+        var hex = new string('1', 64);
+
+        PinnedImage.TryParse($"{hex}@{Digests.A}", out var image).Should().BeTrue();
+
+        image!.Reference.Should().Be($"docker.io/library/{hex}@{Digests.A}");
+    }
+
+    public static TheoryData<string, string> DistributionReferenceNames()
+    {
+        var cases = new TheoryData<string, string>();
+        foreach (var line in File.ReadLines(RepositoryFiles.InRepository("tests", "TeeLauncher.Tests", "Docker", "data", "distribution-reference-names.txt")))
+        {
+            if (line.StartsWith('#'))
+                continue;
+            var space = line.IndexOf(' ');
+            cases.Add(line[..space], line[(space + 1)..]);
+        }
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(DistributionReferenceNames))]
+    public void Agrees_with_distribution_reference_on_its_own_table(string verdict, string name)
+    {
+        var parse = () => ImageReference.Parse(name);
+
+        switch (verdict)
+        {
+            case "valid":
+                parse.Should().NotThrow();
+                break;
+            case "ipv6":
+                parse.Should().Throw<ImageReferenceException>().Which.Message.Should().Contain("use a host name");
+                break;
+            default:
+                parse.Should().Throw<ImageReferenceException>();
+                break;
+        }
     }
 }

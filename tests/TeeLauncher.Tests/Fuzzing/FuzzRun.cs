@@ -39,7 +39,7 @@ public sealed partial class FuzzRun(string name, ITestOutputHelper output)
         _outcomes[code] = Count(code) + 1;
         var text = stdout + "\n" + stderr;
         LastOutput = text;
-        if (code == 70 || StackFrame().IsMatch(text) || text.Any(c => char.IsControl(c) && c != '\n'))
+        if (code == 70 || StackFrame().IsMatch(text) || text.Any(c => (char.IsControl(c) && c != '\n') || IsInvisibleLineOrDirection(c)))
             throw new Xunit.Sdk.XunitException(
                 $"{name} case {Cases}: exit {code}, output:\n{Visible(text)}\ninput (base64): {Convert.ToBase64String(input)}");
         return code;
@@ -52,6 +52,10 @@ public sealed partial class FuzzRun(string name, ITestOutputHelper output)
             string.Join(", ", _outcomes.Select(o => $"exit {o.Key}: {o.Value}")));
         _outcomes.Keys.Should().BeSubsetOf(documented, "{0} may only end with its documented exit codes", name);
     }
+
+    /// <summary>What SafeText escapes besides the control characters: line and paragraph separators, direction marks and overrides.</summary>
+    public static bool IsInvisibleLineOrDirection(char c) =>
+        c is '\u2028' or '\u2029' or (>= '\u202a' and <= '\u202e') or (>= '\u2066' and <= '\u2069') or '\u200e' or '\u200f';
 
     private static string Visible(string text) =>
         new StringBuilder(text).Replace("\r", "\\r").Replace("\u001b", "\\e").ToString();

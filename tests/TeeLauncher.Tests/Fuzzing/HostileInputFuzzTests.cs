@@ -20,6 +20,8 @@ public sealed class HostileInputFuzzTests(ITestOutputHelper output)
         "{", "}", "[", "]", "\"", ",", ":", "null", "true", "false", "0", "-1", "1e400", "\"sha256:\"", "\"approved_hashes\"",
         "\"\\u0000\"", "\"\\ud800\"", "\\", "\"event_log\"", "\"digest\"", "\"event_payload\"", "\"imr\"", "\"event_type\"",
         "\"quote\"", "\"rtmr3\"", "\n", "\"\u001b[31m\"",
+        // Evidence text that would forge report lines or drive the terminal, raw and as JSON escapes (issue 20).
+        "\"\\u001b[2J\\nverified\\r\"", "\\nREADY=1\\nMAINPID=1", "\\u2028", "\u2028", "\u202e", "\\u202e", "\\r", "\"event\":\"\\u2066x\"",
     ];
 
     private static readonly string[] TomlTokens =

@@ -128,6 +128,21 @@ public sealed class StatusRecorderTests : IDisposable
         Written().GetProperty("phase").GetString().Should().Be("running", "report keeps the stack running");
     }
 
+    [Theory]
+    [InlineData("\nREADY=1\nMAINPID=1", "\\nREADY=1\\nMAINPID=1")]
+    [InlineData("a\rb\u001b[2Jc", "a\\rb\\x1b[2Jc")]
+    [InlineData("x\u2028y\u202ez", "x\\u2028y\\u202ez")]
+    public void No_input_text_adds_a_notify_assignment_or_a_control_sequence(string hostile, string escaped)
+    {
+        var status = Recorder();
+
+        status.Failed(new InvalidOperationException($"approved list field {hostile}"));
+        status.PullProgress(hostile);
+
+        _notifier.Lines.Should().Equal($"STATUS=failed: approved list field {escaped}", $"STATUS={escaped}");
+        _notifier.Lines.Should().OnlyContain(line => !line.Any(c => char.IsControl(c) || c == '\u2028' || c == '\u202e'));
+    }
+
     public void Dispose() => _dir.Dispose();
 
     private sealed class RecordingNotifier : ISystemdNotifier

@@ -99,6 +99,7 @@ public sealed class EncryptedAuthTests
     [InlineData("{\"username\":1,\"password\":\"p\"}", typeof(PlaintextCredential.Malformed))]
     [InlineData("{\"auth\":\"not base64!\"}", typeof(PlaintextCredential.Malformed))]
     [InlineData("{\"auth\":\"Ym90\"}", typeof(PlaintextCredential.Malformed))]
+    [InlineData("{\"auth\":\"dXNlcjo=\"}", typeof(PlaintextCredential.Valid))] // "user:", an empty password, as docker/cli's decodeAuth reads it
     [InlineData("[\"bot\"]", typeof(PlaintextCredential.Malformed))]
     [InlineData("{\"username\":", typeof(PlaintextCredential.Malformed))]
     public void Applies_the_rule_of_spec_6_3(string json, Type expected) =>
@@ -134,5 +135,16 @@ public sealed class EncryptedAuthTests
 
         parse.Should().Throw<CredentialException>().Which.Message.Should().NotContain("hunter2");
         EncryptedAuth.Decrypt(withSecretNotBase64, Key, Host).ToString().Should().NotContain("hunter2").And.NotContain("bot");
+    }
+
+    [Fact]
+    public void Password_bytes_that_are_not_utf8_reach_docker_unchanged()
+    {
+        byte[] userColonPassword = [.. "bot:"u8, 0xff, 0xfe, 0x80, (byte)'x'];
+        var auth = Convert.ToBase64String(userColonPassword);
+
+        var parsed = EncryptedAuth.ParsePlaintext(Encoding.UTF8.GetBytes($"{{\"auth\":\"{auth}\"}}"));
+
+        parsed.Should().BeOfType<PlaintextCredential.Valid>().Which.Credential.DockerAuth.Should().Be(auth, "no byte is rewritten to U+FFFD");
     }
 }
