@@ -24,7 +24,7 @@ public sealed class ComposeSeal
     /// <summary>Compose's project directory and the containers' <c>HOME</c> as compose sees it: always empty.</summary>
     public string ProjectDirectory { get; }
 
-    /// <summary>The docker CLI config compose reads (<c>DOCKER_CONFIG</c>): empty, so no proxies, contexts or plugins of a user.</summary>
+    /// <summary>The docker CLI config compose reads (<c>DOCKER_CONFIG</c>): nothing but where the compose plugin is, so no proxies or contexts of a user.</summary>
     public string ConfigDirectory { get; }
 
     /// <summary>The variables to change in compose's environment; null removes one.</summary>
@@ -42,6 +42,8 @@ public sealed class ComposeSeal
             Directory.CreateDirectory(directory, OwnerOnly);
             File.SetUnixFileMode(directory, OwnerOnly);
         }
+        if (ComposePlugin.Folder() is { } plugins)
+            File.WriteAllText(Path.Combine(seal.ConfigDirectory, "config.json"), PluginsOnlyConfig(plugins));
         return new ComposeSeal(folder) { Environment = SealedEnvironment(seal) };
     }
 
@@ -51,6 +53,10 @@ public sealed class ComposeSeal
 
     /// <summary>A path <see cref="Holds"/> found, as the operator wrote it relative to the project directory (<c>~</c> reads alike).</summary>
     public string AsWritten(string hostPath) => "." + hostPath[ProjectDirectory.Length..];
+
+    /// <summary>A docker CLI config that only tells where the compose plugin is: no proxies, no contexts, no credentials.</summary>
+    private static string PluginsOnlyConfig(string pluginFolder) =>
+        $"{{\"cliPluginsExtraDirs\": [\"{System.Text.Json.JsonEncodedText.Encode(pluginFolder)}\"]}}\n";
 
     private static Dictionary<string, string?> SealedEnvironment(ComposeSeal seal)
     {
