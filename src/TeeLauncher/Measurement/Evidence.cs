@@ -68,6 +68,9 @@ public sealed class Evidence
     /// <summary>RTMR3 is bytes 520..568 of a version-4 TDX quote: 48 bytes of header, then the TD report's RTMR3 at 472.</summary>
     private const int QuoteRtmr3Offset = 520;
 
+    /// <summary>In a version-5 quote the TD report follows the header and a 6-byte body descriptor (type 2: TD 1.0, 3: TD 1.5).</summary>
+    private const int QuoteV5Rtmr3Offset = 526;
+
     /// <summary>Far above any real event log or quote; a bound so that a device or a runaway file cannot exhaust memory.</summary>
     private const int MaxBytes = 16 << 20;
 
@@ -407,10 +410,13 @@ public sealed class Evidence
             var quote = Hex(ref reader, new What("\"quote\""), null);
             if (quote.Length < QuoteRtmr3Offset + 48)
                 throw Problem(offset, $"the quote is {quote.Length} bytes, too short for a TDX quote");
-            var version = BinaryPrimitives.ReadUInt16LittleEndian(quote);
-            if (version != 4)
-                throw Problem(offset, $"the quote is version {version}; RTMR3 is read from version-4 TDX quotes");
-            return quote[QuoteRtmr3Offset..(QuoteRtmr3Offset + 48)];
+            var start = BinaryPrimitives.ReadUInt16LittleEndian(quote) switch
+            {
+                4 => QuoteRtmr3Offset,
+                5 when BinaryPrimitives.ReadUInt16LittleEndian(quote.AsSpan(48)) is 2 or 3 && quote.Length >= QuoteV5Rtmr3Offset + 48 => QuoteV5Rtmr3Offset,
+                var version => throw Problem(offset, $"the quote is version {version}{(version == 5 ? " without a TD report body" : "")}; RTMR3 is read from TDX quotes of version 4, or 5 with a TD 1.0 or 1.5 body"),
+            };
+            return quote[start..(start + 48)];
         }
 
         /// <summary>

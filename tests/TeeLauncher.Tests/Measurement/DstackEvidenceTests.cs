@@ -91,6 +91,18 @@ public sealed class DstackEvidenceTests : IDisposable
         report.Failures.Should().ContainSingle().Which.Should().Be("event 13 'image-digest': its preimage is not the version-2 preimage of its name and payload");
     }
 
+    [Theory]
+    [InlineData("tdx_quote")]
+    [InlineData("tdx_quote_outdated")]
+    public void RTMR3_of_a_GetQuote_response_is_read_from_a_version_4_or_version_5_quote_where_the_quote_parser_finds_it(string sample)
+    {
+        var quote = TeeLauncher.Tests.Verification.QuoteSamples.Bytes(sample);
+
+        var evidence = Parse($"{{\"event_log\":\"[]\",\"quote\":\"{Convert.ToHexStringLower(quote)}\"}}");
+
+        evidence.Rtmr3.Should().Equal(TeeLauncher.Verification.TdxQuote.Parse(quote).Report.Rtmrs[3]);
+    }
+
     [Fact]
     public void A_payload_that_is_not_standard_base64_is_refused_at_its_line_and_column()
     {
