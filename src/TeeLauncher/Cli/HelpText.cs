@@ -18,7 +18,8 @@ public static class HelpText
         text.AppendLine();
         text.AppendLine("exit codes: 0 ok, 1 not verified, 2 usage, 3 config invalid, 4 digest refused, 5 pull refused,");
         text.AppendLine("            6 pull failed (retry), 7 measurement failed, 8 compose failed, 9 other digest measured,");
-        text.AppendLine("            10 image no longer approved (stack stopped), 11 quote verified but its TCB not up to date, 70 bug");
+        text.AppendLine("            10 image no longer approved (stack stopped), 11 quote verified but its TCB not up to date,");
+        text.AppendLine("            12 state directory locked by another run, 70 bug");
         return text.ToString();
     }
 

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Registries;
@@ -11,16 +14,48 @@ namespace TeeLauncher.Docker;
 /// Pulls the stack's images, each from its mirrors then its origin, up to <c>pull.concurrency</c> at once, with retries,
 /// per-attempt timeouts and one deadline for the whole phase (docs/spec.md §6).
 /// </summary>
-public sealed class ImagePuller(
-    IDockerRunner docker,
-    PullSettings settings,
-    RegistryCredentialStore credentials,
-    string stateDir,
-    ILogger logger,
-    TimeProvider? time = null)
+public sealed class ImagePuller
 {
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly IDockerRunner _docker;
+    private readonly PullSettings _settings;
+    private readonly RegistryCredentialStore _credentials;
+    private readonly string _stateDir;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _archiveSlot = new(1);
+    private readonly ResiliencePipeline _deadline;
+    private readonly ResiliencePipeline<Attempt> _retry;
+    private readonly ResiliencePipeline _attemptTimeout;
+
+    public ImagePuller(
+        IDockerRunner docker, PullSettings settings, RegistryCredentialStore credentials, string stateDir, ILogger logger,
+        TimeProvider? time = null)
+    {
+        (_docker, _settings, _credentials, _stateDir, _logger) = (docker, settings, credentials, stateDir, logger);
+        var clock = time ?? TimeProvider.System;
+        // Generators, not the Timeout and Delay properties: those are validated to at most a day, pull durations to 24 days.
+        _deadline = new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = _ => ValueTask.FromResult(settings.Deadline) })
+            .Build();
+        _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = clock }
+            .AddTimeout(new TimeoutStrategyOptions { TimeoutGenerator = _ => ValueTask.FromResult(settings.AttemptTimeout) })
+            .Build();
+        var retry = new ResiliencePipelineBuilder<Attempt> { TimeProvider = clock };
+        // Polly refuses MaxRetryAttempts 0: one attempt is the pipeline without a retry.
+        if (settings.Attempts > 1)
+            retry.AddRetry(new RetryStrategyOptions<Attempt>
+            {
+                MaxRetryAttempts = settings.Attempts - 1,
+                ShouldHandle = arguments => ValueTask.FromResult(arguments.Outcome.Result is { Pulled: null }),
+                DelayGenerator = arguments => ValueTask.FromResult<TimeSpan?>(Backoff(arguments.AttemptNumber + 1)),
+                OnRetry = arguments =>
+                {
+                    logger.LogWarning("Pull attempt {Attempt}/{Attempts} of {Image} failed; next attempt in {Wait}",
+                        arguments.AttemptNumber + 1, settings.Attempts, arguments.Outcome.Result!.Image, Durations.Format(arguments.RetryDelay));
+                    return default;
+                },
+            });
+        _retry = retry.Build();
+    }
 
     /// <summary>
     /// Pulls every image, in the order given as far as concurrency allows. The first failure stops the others; when
@@ -29,35 +64,48 @@ public sealed class ImagePuller(
     public async Task<IReadOnlyList<PullResult>> PullAllAsync(
         IReadOnlyList<PullRequest> requests, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress = null)
     {
-        using var deadline = new CancellationTokenSource(settings.Deadline, _time);
-        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        using var slots = new SemaphoreSlim(Math.Max(1, settings.Concurrency));
-        var pulls = new List<Task<PullResult>>();
-        foreach (var request in requests)
-            pulls.Add(PullInSlotAsync(request, slots, deadline, abort, onProgress));
+        var pulls = requests.Select(request => new ImagePull(request)).ToList();
+        var tasks = new List<Task<PullResult>>();
         try
         {
-            await Task.WhenAll(pulls);
+            return await _deadline.ExecuteAsync(async phase =>
+            {
+                using var abort = CancellationTokenSource.CreateLinkedTokenSource(phase);
+                using var slots = new SemaphoreSlim(Math.Max(1, _settings.Concurrency));
+                foreach (var pull in pulls)
+                    tasks.Add(PullInSlotAsync(pull, slots, abort, onProgress));
+                return (IReadOnlyList<PullResult>)await Task.WhenAll(tasks);
+            }, cancellationToken);
         }
-        catch (Exception) when (pulls.Any(p => p.IsFaulted || p.IsCanceled))
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (pulls.FirstOrDefault(p => p.IsFaulted) is { Exception.InnerException: { } failure })
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            var unfinished = requests[pulls.FindIndex(p => p.IsCanceled)].Image;
-            throw new PullFailedException($"pull of {unfinished} did not finish within pull.deadline {Durations.Format(settings.Deadline)}");
+            throw;
         }
-        return [.. pulls.Select(p => p.Result)];
+        catch (TimeoutRejectedException)
+        {
+            var unfinished = Enumerable.Range(0, pulls.Count).Where(i => tasks[i].IsCanceled).Select(i => pulls[i]).ToList();
+            throw new PullFailedException(DeadlineMessage(unfinished.FirstOrDefault(p => p.Attempting) ?? unfinished[0]));
+        }
+    }
+
+    /// <summary>
+    /// The deadline's message names the first image still unfinished in the list: one whose attempts had begun, with
+    /// its last error, before one still waiting for its turn.
+    /// </summary>
+    private string DeadlineMessage(ImagePull pull)
+    {
+        var message = $"pull of {pull.Request.Image} did not finish within pull.deadline {Durations.Format(_settings.Deadline)}";
+        return pull.Attempting ? $"{message}; last error: {pull.LastFailure ?? "none"}" : message;
     }
 
     private async Task<PullResult> PullInSlotAsync(
-        PullRequest request, SemaphoreSlim slots, CancellationTokenSource deadline, CancellationTokenSource abort,
-        Action<PinnedImage, PullProgress>? onProgress)
+        ImagePull pull, SemaphoreSlim slots, CancellationTokenSource abort, Action<PinnedImage, PullProgress>? onProgress)
     {
         await slots.WaitAsync(abort.Token);
         try
         {
-            return await PullAsync(request, deadline.Token, abort.Token, onProgress);
+            return await PullAsync(pull, abort.Token, onProgress);
         }
         catch (LauncherException)
         {
@@ -70,109 +118,97 @@ public sealed class ImagePuller(
         }
     }
 
-    private async Task<PullResult> PullAsync(
-        PullRequest request, CancellationToken deadline, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
+    private async Task<PullResult> PullAsync(ImagePull pull, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
     {
-        var (image, sources) = request;
-        if (settings.Policy != PullPolicy.Always)
+        var (image, sources) = pull.Request;
+        if (_settings.Policy != PullPolicy.Always)
         {
             foreach (var source in sources)
             {
                 var pinned = source.Pin(image.Digest);
                 if (await IsPresentAsync(pinned, cancellationToken))
                 {
-                    logger.LogInformation("Image {Image} is present locally; pull policy {Policy} skips the pull", pinned, settings.Policy);
+                    _logger.LogInformation("Image {Image} is present locally; pull policy {Policy} skips the pull", pinned, _settings.Policy);
                     return new PullResult(image, pinned, source, Pulled: false, []);
                 }
             }
-            if (settings.Policy == PullPolicy.Never)
+            if (_settings.Policy == PullPolicy.Never)
                 throw new PullRefusedException(
                     $"image {image} is not present locally and pull.policy is \"never\"; load the image or change the policy");
         }
 
+        pull.Attempting = true;
+        var attempt = 0;
+        var last = await _retry.ExecuteAsync(
+            async token => new Attempt(image, await AttemptAsync(pull, ++attempt, token, onProgress)), cancellationToken);
+        return last.Pulled ?? throw new PullFailedException(
+            $"pull of {image} failed after {_settings.Attempts} attempt{(_settings.Attempts == 1 ? "" : "s")}; last error: {pull.LastFailure}");
+    }
+
+    /// <summary>One attempt: each source in turn until one serves the image; null when none did and a retry may help.</summary>
+    private async Task<PullResult?> AttemptAsync(
+        ImagePull pull, int attempt, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
+    {
+        var (image, sources) = pull.Request;
         var skipped = new List<string>();
-        string? lastFailure = null;
-        try
+        PullRefusedException? refusal = null;
+        foreach (var source in sources)
         {
-            for (var attempt = 1; attempt <= settings.Attempts; attempt++)
-            {
-                skipped.Clear();
-                PullRefusedException? refusal = null;
-                foreach (var source in sources)
-                {
-                    var pinned = source.Pin(image.Digest);
-                    var outcome = source.Kind == PullSourceKind.Archive
-                        ? await FromArchiveAsync(source, pinned, attempt, cancellationToken, onProgress)
-                        : await PullOnceAsync(source, pinned, attempt, cancellationToken, onProgress);
-                    if (outcome is null)
-                        return new PullResult(image, pinned, source, Pulled: true, [.. skipped]);
+            var pinned = source.Pin(image.Digest);
+            var outcome = source.Kind == PullSourceKind.Archive
+                ? await FromArchiveAsync(source, pinned, attempt, cancellationToken, onProgress)
+                : await PullOnceAsync(source, pinned, attempt, cancellationToken, onProgress);
+            if (outcome is null)
+                return new PullResult(image, pinned, source, Pulled: true, [.. skipped]);
 
-                    var (failureClass, complaint) = outcome.Value;
-                    lastFailure = $"{source.Label}: {complaint}";
-                    if (source.Kind != PullSourceKind.Origin)
-                        skipped.Add($"{source.Label} skipped for {image.Repository.Path}: {failureClass.Describe()}: {complaint}");
-                    else if (failureClass.IsPermanent())
-                        refusal = new PullRefusedException(RefusalMessage(source, image, failureClass, complaint, credentials.For(source.Host) is not null));
-                }
-                if (refusal is not null)
-                    throw refusal;
-
-                if (attempt < settings.Attempts)
-                {
-                    var wait = Backoff(attempt);
-                    logger.LogWarning("Pull attempt {Attempt}/{Attempts} of {Image} failed; next attempt in {Wait}",
-                        attempt, settings.Attempts, image, Durations.Format(wait));
-                    await Task.Delay(wait, _time, cancellationToken);
-                }
-            }
+            var (failureClass, complaint) = outcome.Value;
+            pull.LastFailure = $"{source.Label}: {complaint}";
+            if (source.Kind != PullSourceKind.Origin)
+                skipped.Add($"{source.Label} skipped for {image.Repository.Path}: {failureClass.Describe()}: {complaint}");
+            else if (failureClass.IsPermanent())
+                refusal = new PullRefusedException(RefusalMessage(source, image, failureClass, complaint, _credentials.For(source.Host) is not null));
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            throw new PullFailedException(
-                $"pull of {image} did not finish within pull.deadline {Durations.Format(settings.Deadline)}; last error: {lastFailure ?? "none"}");
-        }
-
-        throw new PullFailedException(
-            $"pull of {image} failed after {settings.Attempts} attempt{(settings.Attempts == 1 ? "" : "s")}; last error: {lastFailure}");
+        return refusal is null ? null : throw refusal;
     }
 
     /// <summary>One docker pull from one source: null on success, else the failure's class and docker's words.</summary>
     private async Task<(PullFailureClass, string)?> PullOnceAsync(
         PullSource source, PinnedImage pinned, int attempt, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
     {
-        using var attemptTimeout = new CancellationTokenSource(settings.AttemptTimeout, _time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, attemptTimeout.Token);
         var progress = new PullProgress();
 
         DockerOutput output;
         try
         {
-            await using var config = await CredentialsForAsync(source, cancellationToken);
-            var arguments = config is null ? new List<string>() : ["--config", config.Path];
-            arguments.AddRange(["pull", pinned.Reference]);
-            output = await docker.RunAsync(arguments, linked.Token, line =>
+            output = await _attemptTimeout.ExecuteAsync(async attemptToken =>
             {
-                if (progress.Observe(line))
-                    onProgress?.Invoke(pinned, progress);
-            });
+                await using var config = await CredentialsForAsync(source, cancellationToken);
+                var arguments = config is null ? new List<string>() : ["--config", config.Path];
+                arguments.AddRange(["pull", pinned.Reference]);
+                return await _docker.RunAsync(arguments, attemptToken, line =>
+                {
+                    if (progress.Observe(line))
+                        onProgress?.Invoke(pinned, progress);
+                });
+            }, cancellationToken);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (TimeoutRejectedException)
         {
-            logger.LogWarning("Pull attempt {Attempt} of {Image} from {Source} timed out after {Timeout}",
-                attempt, pinned, source.Label, Durations.Format(settings.AttemptTimeout));
-            return (PullFailureClass.Timeout, $"docker pull did not finish within pull.attempt_timeout {Durations.Format(settings.AttemptTimeout)}");
+            _logger.LogWarning("Pull attempt {Attempt} of {Image} from {Source} timed out after {Timeout}",
+                attempt, pinned, source.Label, Durations.Format(_settings.AttemptTimeout));
+            return (PullFailureClass.Timeout, $"docker pull did not finish within pull.attempt_timeout {Durations.Format(_settings.AttemptTimeout)}");
         }
 
         if (output.Succeeded)
         {
             await EnsureRepoDigestAsync(pinned, cancellationToken);
-            logger.LogInformation("Pulled {Image} from {Source} in {Duration} ms (attempt {Attempt}, {Progress})",
+            _logger.LogInformation("Pulled {Image} from {Source} in {Duration} ms (attempt {Attempt}, {Progress})",
                 pinned, source.Label, (long)output.Duration.TotalMilliseconds, attempt, progress);
             return null;
         }
 
         var failureClass = PullFailure.Classify(output.Complaint);
-        logger.LogWarning("Pull attempt {Attempt} of {Image} from {Source} failed after {Duration} ms ({Class}): {Complaint}",
+        _logger.LogWarning("Pull attempt {Attempt} of {Image} from {Source} failed after {Duration} ms ({Class}): {Complaint}",
             attempt, pinned, source.Label, (long)output.Duration.TotalMilliseconds, failureClass.Describe(), output.Complaint);
         return (failureClass, output.Complaint);
     }
@@ -190,9 +226,9 @@ public sealed class ImagePuller(
             var archive = OciArchive.Open(source.Location);
             if (ArchiveContent.Resolve(archive, pinned.Digest) is not { } content)
                 return (PullFailureClass.NotFound, $"the archive does not hold {pinned.Digest}");
-            await using var registry = await ArchiveRegistry.StartAsync(settings.ArchivePort, stateDir, cancellationToken);
+            await using var registry = await ArchiveRegistry.StartAsync(_settings.ArchivePort, _stateDir, cancellationToken);
             await registry.PushAsync(archive, content, pinned.Repository.Path, cancellationToken);
-            logger.LogInformation("Archive {Archive} holds {Digest} ({Blobs} blobs); pulling it from {Registry}",
+            _logger.LogInformation("Archive {Archive} holds {Digest} ({Blobs} blobs); pulling it from {Registry}",
                 SafeText.Escape(source.Location), pinned.Digest, content.Blobs.Count, registry.Host);
             return await PullOnceAsync(source, pinned, attempt, cancellationToken, onProgress);
         }
@@ -203,8 +239,8 @@ public sealed class ImagePuller(
     }
 
     private async Task<DockerConfigDirectory?> CredentialsForAsync(PullSource source, CancellationToken cancellationToken) =>
-        credentials.For(source.Host) is { } credential
-            ? await DockerConfigDirectory.CreateAsync(stateDir, source.Reference.CredentialKey, credential, cancellationToken)
+        _credentials.For(source.Host) is { } credential
+            ? await DockerConfigDirectory.CreateAsync(_stateDir, source.Reference.CredentialKey, credential, cancellationToken)
             : null;
 
     private async Task EnsureRepoDigestAsync(PinnedImage pinned, CancellationToken cancellationToken)
@@ -217,7 +253,7 @@ public sealed class ImagePuller(
     /// <summary>True when docker lists <paramref name="pinned"/> among the local image's RepoDigests.</summary>
     private async Task<bool> IsPresentAsync(PinnedImage pinned, CancellationToken cancellationToken)
     {
-        var output = await docker.RunAsync(["image", "inspect", "--format", "{{json .RepoDigests}}", pinned.Reference], cancellationToken);
+        var output = await _docker.RunAsync(["image", "inspect", "--format", "{{json .RepoDigests}}", pinned.Reference], cancellationToken);
         if (!output.Succeeded)
             return false;
         try
@@ -237,8 +273,8 @@ public sealed class ImagePuller(
     private TimeSpan Backoff(int attempt)
     {
         var factor = Math.Pow(2, Math.Min(attempt - 1, 30));
-        var wait = TimeSpan.FromMilliseconds(settings.BackoffInitial.TotalMilliseconds * factor);
-        return wait < settings.BackoffMax ? wait : settings.BackoffMax;
+        var wait = TimeSpan.FromMilliseconds(_settings.BackoffInitial.TotalMilliseconds * factor);
+        return wait < _settings.BackoffMax ? wait : _settings.BackoffMax;
     }
 
     private static string RefusalMessage(PullSource source, PinnedImage image, PullFailureClass failureClass, string complaint, bool hasCredentials) =>
@@ -247,4 +283,15 @@ public sealed class ImagePuller(
             : hasCredentials
                 ? $"{source.Host} refused the pull of {image}: {complaint}; check the credentials configured for {source.Host}"
                 : $"{source.Host} refused the pull of {image}: {complaint}; credentials are missing: no [[registry]] credentials are configured for {source.Host}";
+
+    /// <summary>One image's pull as the deadline's message needs it: whether its attempts began, and their last error.</summary>
+    private sealed class ImagePull(PullRequest request)
+    {
+        public PullRequest Request { get; } = request;
+        public bool Attempting { get; set; }
+        public string? LastFailure { get; set; }
+    }
+
+    /// <summary>What one attempt came to: the result, or null when a retry may help.</summary>
+    private sealed record Attempt(PinnedImage Image, PullResult? Pulled);
 }

@@ -17,5 +17,8 @@ public enum ExitCode
 
     /// <summary><c>verify --quote</c>: the quote verifies, but the platform's TCB status is not UpToDate (docs/spec.md §5.5).</summary>
     TcbNotUpToDate = 11,
+
+    /// <summary>Another launcher run holds the state directory's lock (docs/spec.md §2).</summary>
+    StateLocked = 12,
     Internal = 70,
 }

@@ -28,5 +28,8 @@ public sealed class ImageUnapprovedException(string message) : LauncherException
 /// <summary>The state directory is not the launcher's own or cannot be written (docs/spec.md §10); its setting is config (exit 3).</summary>
 public sealed class StateDirectoryException(string message) : LauncherException(ExitCode.ConfigInvalid, message);
 
+/// <summary>Another launcher run holds the state directory's lock (exit 12): not a usage error, the same command works once that run ends.</summary>
+public sealed class StateLockedException(string message) : LauncherException(ExitCode.StateLocked, message);
+
 /// <summary>The docker daemon cannot be reached or refuses the socket (docs/spec.md §10): exit 6, so systemd retries.</summary>
 public sealed class DaemonUnreachableException(string message) : LauncherException(ExitCode.PullFailed, message);

@@ -93,7 +93,7 @@ public sealed class StateDirectory(string path)
         }
         catch (IOException)
         {
-            throw new UsageException($"another tee-launcher run holds {LockFile}; only one run at a time may use {Path}");
+            throw new StateLockedException($"another tee-launcher run holds {LockFile}; only one run at a time may use {Path}");
         }
     }
 

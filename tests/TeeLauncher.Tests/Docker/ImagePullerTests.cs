@@ -142,6 +142,35 @@ public sealed class ImagePullerTests
     }
 
     [Fact]
+    public async Task The_deadline_names_the_first_unfinished_image_the_one_pulling_before_the_one_waiting()
+    {
+        var docker = new ScriptedDocker(_ => null);
+        var act = () => Run(() => Puller(docker, Settings(concurrency: 1, deadlineSeconds: 20))
+            .PullAllAsync([Request("origin.test/first"), Request("origin.test/second")], CancellationToken.None));
+        (await act.Should().ThrowAsync<PullFailedException>()).Which.Message.Should()
+            .Be("pull of origin.test/first@" + Digest + " did not finish within pull.deadline 20s; last error: none");
+        docker.Pulls.Should().Equal("origin.test/first@" + Digest);
+    }
+
+    [Fact]
+    public async Task One_attempt_is_not_retried()
+    {
+        var docker = new ScriptedDocker(_ => ScriptedDocker.Fail("toomanyrequests: slow down"));
+        var act = () => Run(() => Puller(docker, Settings(attempts: 1)).PullAllAsync([Request("origin.test/app")], CancellationToken.None));
+        (await act.Should().ThrowAsync<PullFailedException>()).Which.Message.Should().Contain("failed after 1 attempt; last error: origin origin.test: ");
+        docker.Pulls.Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task The_longest_durations_the_config_allows_are_accepted()
+    {
+        var longest = new PullSettings(PullPolicy.Always, 100, Durations.Max, Durations.Max, Durations.Max, Durations.Max, 1);
+        var docker = new ScriptedDocker(_ => ScriptedDocker.Ok);
+        var results = await Run(() => Puller(docker, longest).PullAllAsync([Request("origin.test/app")], CancellationToken.None));
+        results[0].Pulled.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task A_hanging_attempt_times_out_and_is_retried()
     {
         var calls = 0;

@@ -93,7 +93,8 @@ public sealed class StateDirectoryTests : IDisposable
     {
         var state = new StateDirectory(_dir.Combine("state"));
         using (state.Lock())
-            ((Action)(() => state.Lock())).Should().Throw<UsageException>().WithMessage("another tee-launcher run holds *");
+            ((Action)(() => state.Lock())).Should().Throw<StateLockedException>().WithMessage("another tee-launcher run holds *")
+                .Which.ExitCode.Should().Be((ExitCode)12, "docs/spec.md §2 documents 12 for a held lock");
         using var again = state.Lock();
     }
 
