@@ -142,8 +142,7 @@ public sealed class ComposeModelTests
         await using var deployment = Deployment.Create("no-compose", Toolchain.Debian12);
         deployment.Approve(await deployment.PushImageAsync());
         deployment.WriteTemplate(App);
-        var config = deployment.Config.Render().Replace("[compose]\n", "[compose]\ncommand = \"docker-compose\"\n", StringComparison.Ordinal);
-        File.WriteAllText(deployment.ConfigPath, config);
+        File.WriteAllText(deployment.ConfigPath, (deployment.Config with { ComposeCommand = "docker-compose" }).Render());
         var emptyPath = Path.Combine(deployment.Directory, "empty-path");
         Directory.CreateDirectory(emptyPath);
 

@@ -47,7 +47,7 @@ public sealed class PrivateRegistryTests
         run.Error.Should().Contain($"check the credentials configured for {registry.Host}");
         registry.Log.Should().Contain($"error authenticating user \\\"{User}\\\"", "the registry saw the configured user with a wrong password");
         run.Output.Should().NotContain("not-the-password", "a refused password is not printed either");
-        Directory.EnumerateDirectories(deployment.StateDir).Should().BeEmpty("the private docker config is deleted after a failed pull too");
+        deployment.CredentialFolders().Should().BeEmpty("the private docker config is deleted after a failed pull too");
         File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
     }
 

@@ -40,7 +40,7 @@ public sealed class SecretsTests
         foreach (var output in outputs)
             output.Should().NotContainAny(secrets);
         outputs.Should().Contain(o => o.Contains("\"credentials\""), "plan names the kind of credentials, not their value");
-        Directory.EnumerateDirectories(deployment.StateDir).Should().BeEmpty("the private docker config of the pull is deleted");
+        deployment.CredentialFolders().Should().BeEmpty("the private docker config of the pull is deleted");
         (await deployment.ContainersAsync()).Should().ContainSingle();
     }
 
@@ -81,7 +81,7 @@ public sealed class SecretsTests
         var stopped = await launcher.WaitAsync(TimeSpan.FromSeconds(30));
 
         Directory.Exists(folder).Should().BeFalse("a stopped pull deletes its credentials folder: {0}", stopped.Error);
-        Directory.EnumerateDirectories(deployment.StateDir).Should().BeEmpty();
+        deployment.CredentialFolders().Should().BeEmpty();
         stopped.Output.Should().NotContain(Password);
         File.Exists(deployment.EventLog).Should().BeFalse("nothing is measured");
     }

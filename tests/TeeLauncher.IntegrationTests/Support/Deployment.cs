@@ -110,6 +110,12 @@ public sealed class Deployment : IAsyncDisposable
 
     public Task<bool> ImagePresentAsync(string pinnedReference) => Images.PresentAsync(Toolchain.Engine, pinnedReference);
 
+    /// <summary>Folders of the state directory other than compose's sealed folder (docs/spec.md §7.2): the pulls' private docker configs, if any were left.</summary>
+    public IEnumerable<string> CredentialFolders() =>
+        System.IO.Directory.Exists(StateDir)
+            ? System.IO.Directory.EnumerateDirectories(StateDir).Where(folder => Path.GetFileName(folder) != "compose-seal")
+            : [];
+
     public string[] EventLogLines() =>
         System.IO.File.Exists(EventLog) ? System.IO.File.ReadAllLines(EventLog).Where(l => l.Length > 0).ToArray() : [];
 
