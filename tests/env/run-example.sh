@@ -6,6 +6,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bash "$root/tests/env/testenv.sh" up >&2
 eval "$(bash "$root/tests/env/testenv.sh" env)"
+# Debian 12's docker CLI (20.10, the client of this dockerd) and docker-compose 1.29 first on PATH, for this
+# script and the launcher: not the newer client a machine may have in /usr/local/bin.
+export PATH="$(dirname "$TEE_TEST_DOCKER_CLI_20"):$PATH"
 
 work="$TEE_TEST_STATE/example"
 rm -rf "$work" && mkdir -p "$work"
