@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using TeeLauncher.Launch;
 using TeeLauncher.State;
+using TeeLauncher.Verification;
 
 namespace TeeLauncher.Cli;
 
@@ -9,5 +10,5 @@ namespace TeeLauncher.Cli;
 [JsonSerializable(typeof(LaunchPlan))]
 [JsonSerializable(typeof(LaunchStatus))]
 [JsonSerializable(typeof(MeasureReport))]
-[JsonSerializable(typeof(TeeLauncher.Measurement.VerifyReport))]
+[JsonSerializable(typeof(TeeLauncher.Verification.VerifyReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

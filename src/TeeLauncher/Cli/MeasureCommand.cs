@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using TeeLauncher.Errors;
+using TeeLauncher.Events;
 using TeeLauncher.Files;
 using TeeLauncher.Measurement;
 using TeeLauncher.Values;
@@ -40,9 +41,8 @@ public sealed class MeasureCommand : Command
             "2" => 2,
             var other => throw new UsageException($"--event-version '{other}' must be 1 or 2"),
         };
-        var events = new List<RuntimeEvent> { RuntimeEvent.ForImage(arguments.Value(CommandOption.EventName.Name) ?? EventNames.DefaultImage, digest, version) };
-        if (arguments.Value("compose") is { } compose)
-            events.Add(RuntimeEvent.ForCompose(InputFile.ReadInput(compose, "compose file", RenderedComposeMaxBytes), version));
+        var compose = arguments.Value("compose") is { } path ? InputFile.ReadInput(path, "compose file", RenderedComposeMaxBytes) : null;
+        var events = LaunchEvents.For(arguments.Value(CommandOption.EventName.Name) ?? EventNames.DefaultImage, digest, version, compose);
         var start = arguments.Value("base") is { } hex ? HexArgument.Parse("base", hex, 48) : MeasurementRegister.Zero(HashBank.Sha384);
 
         var register = start;

@@ -5,6 +5,7 @@ using TeeLauncher.Files;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
 using TeeLauncher.Values;
+using TeeLauncher.Verification;
 
 namespace TeeLauncher.Cli;
 

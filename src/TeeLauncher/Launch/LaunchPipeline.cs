@@ -4,6 +4,7 @@ using TeeLauncher.Compose;
 using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
+using TeeLauncher.Events;
 using TeeLauncher.Measurement;
 using TeeLauncher.Registries;
 using TeeLauncher.State;

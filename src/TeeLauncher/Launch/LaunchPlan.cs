@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using TeeLauncher.Configuration;
+using TeeLauncher.Events;
 using TeeLauncher.Values;
 
 namespace TeeLauncher.Launch;

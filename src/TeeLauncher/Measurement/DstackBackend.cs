@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Measurement;
 

@@ -4,6 +4,7 @@ using Microsoft.Win32.SafeHandles;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Measurement;
 

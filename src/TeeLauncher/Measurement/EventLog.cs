@@ -3,6 +3,7 @@ using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
 using TeeLauncher.State;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Measurement;
 

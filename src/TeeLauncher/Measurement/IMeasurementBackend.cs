@@ -1,3 +1,4 @@
+using TeeLauncher.Events;
 namespace TeeLauncher.Measurement;
 
 /// <summary>Extends the attestation register of one platform (docs/spec.md §5.2).</summary>

@@ -5,6 +5,7 @@ using TeeLauncher.Errors;
 using TeeLauncher.Files;
 using TeeLauncher.State;
 using TeeLauncher.Values;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Measurement;
 

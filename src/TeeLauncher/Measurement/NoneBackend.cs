@@ -1,3 +1,4 @@
+using TeeLauncher.Events;
 namespace TeeLauncher.Measurement;
 
 /// <summary>Measures nothing: for the dev platform only, where no attestation hardware exists.</summary>

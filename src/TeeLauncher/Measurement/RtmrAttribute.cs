@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Win32.SafeHandles;
 using TeeLauncher.Errors;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Measurement;
 

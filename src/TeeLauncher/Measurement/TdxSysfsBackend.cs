@@ -1,3 +1,4 @@
+using TeeLauncher.Events;
 namespace TeeLauncher.Measurement;
 
 /// <summary>Extends RTMR3 through the kernel's TDX guest sysfs attribute (Linux 6.16+), each extend checked by reading it back.</summary>

@@ -1,4 +1,5 @@
 using TeeLauncher.Errors;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Measurement;
 

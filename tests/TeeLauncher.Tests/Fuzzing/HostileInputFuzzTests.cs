@@ -4,6 +4,8 @@ using Xunit.Abstractions;
 using TeeLauncher.Measurement;
 using TeeLauncher.Testing;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Verification;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Tests.Fuzzing;
 

@@ -6,6 +6,7 @@ using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
 using TeeLauncher.Testing;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Tests.Measurement;
 

@@ -7,6 +7,7 @@ using TeeLauncher.Launch;
 using TeeLauncher.Measurement;
 using TeeLauncher.Tests.Support;
 using TeeLauncher.Values;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Tests.Measurement;
 

@@ -4,6 +4,7 @@ using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
 using TeeLauncher.Tests.Support;
 using TeeLauncher.Values;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Tests.Measurement;
 

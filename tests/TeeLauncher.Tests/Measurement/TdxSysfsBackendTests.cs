@@ -1,6 +1,7 @@
 using TeeLauncher.Errors;
 using TeeLauncher.Measurement;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Events;
 
 namespace TeeLauncher.Tests.Measurement;
 

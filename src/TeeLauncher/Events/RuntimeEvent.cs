@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using TeeLauncher.Values;
 
-namespace TeeLauncher.Measurement;
+namespace TeeLauncher.Events;
 
 /// <summary>
 /// A dstack runtime event in one of dstack's two digest versions (docs/spec.md §5.1): its digest is what extends the register.

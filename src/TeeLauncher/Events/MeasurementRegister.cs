@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace TeeLauncher.Measurement;
+namespace TeeLauncher.Events;
 
 /// <summary>The hash bank a register is extended in: RTMRs and the TPM's sha384 bank, or the TPM's sha256 bank.</summary>
 public enum HashBank { Sha384, Sha256 }

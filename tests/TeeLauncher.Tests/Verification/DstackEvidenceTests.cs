@@ -6,8 +6,9 @@ using TeeLauncher.Measurement;
 using TeeLauncher.Testing;
 using TeeLauncher.Tests.Support;
 using TeeLauncher.Values;
+using TeeLauncher.Verification;
 
-namespace TeeLauncher.Tests.Measurement;
+namespace TeeLauncher.Tests.Verification;
 
 /// <summary>
 /// verify on dstack's own evidence formats (tests/fixtures/dstack, built by make_fixtures.py from dstack's source),

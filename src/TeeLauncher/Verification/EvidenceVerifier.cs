@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using TeeLauncher.Selection;
 using TeeLauncher.Values;
+using TeeLauncher.Events;
 
-namespace TeeLauncher.Measurement;
+namespace TeeLauncher.Verification;
 
 /// <summary>The register an auditor compares the replay with.</summary>
 public enum RegisterKind { Rtmr3, PcrSha256, PcrSha384 }

@@ -4,8 +4,9 @@ using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
 using TeeLauncher.Values;
+using TeeLauncher.Events;
 
-namespace TeeLauncher.Measurement;
+namespace TeeLauncher.Verification;
 
 /// <summary>
 /// One recorded event: index is 1-based in the order of the evidence. <see cref="Preimage"/> is the hex preimage

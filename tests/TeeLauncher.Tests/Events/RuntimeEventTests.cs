@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using TeeLauncher.Measurement;
 using TeeLauncher.Values;
+using TeeLauncher.Events;
 
-namespace TeeLauncher.Tests.Measurement;
+namespace TeeLauncher.Tests.Events;
 
 public sealed class RuntimeEventTests
 {

@@ -2,8 +2,9 @@ using System.Text.Json.Nodes;
 using TeeLauncher.Measurement;
 using TeeLauncher.Selection;
 using TeeLauncher.Values;
+using TeeLauncher.Verification;
 
-namespace TeeLauncher.Tests.Measurement;
+namespace TeeLauncher.Tests.Verification;
 
 /// <summary>verify against NEAR MPC's real tcb_info (tests/fixtures/near-mpc) and its mutations.</summary>
 public sealed class EvidenceVerifierTests
