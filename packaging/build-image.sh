@@ -54,9 +54,9 @@ out=$(cd "$out" && pwd)
 suite=trixie
 arch=amd64
 # The image's packages: what runs (the launcher, docker, compose) and what they load at run time,
-# with libgcc_s, which glibc loads to unwind a cancelled thread (gcc-14-base holds its copyright),
-# and docker-registry, which serves image.archives from loopback (docs/spec.md §6.4).
-keep=(tee-launcher docker-cli docker-compose ca-certificates libc6 libssl3t64 libzstd1 zlib1g libgcc-s1 gcc-14-base docker-registry)
+# with libgcc_s, which glibc loads to unwind a cancelled thread (gcc-14-base holds its copyright).
+# No docker-registry: image.archives is for hosts that install the package (docs/operators.md, "Offline images").
+keep=(tee-launcher docker-cli docker-compose ca-certificates libc6 libssl3t64 libzstd1 zlib1g libgcc-s1 gcc-14-base)
 
 commit=$(git -C "$root" rev-parse HEAD)
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git -C "$root" log -1 --format=%ct)}

@@ -156,13 +156,14 @@ public sealed class RunningTests
         var container = (await Containers.OfProjectAsync(DockerEngine.Engine20, deployment.Config.Project)).Single();
         await running.StatusAsync(s => State(s) == "approved", "approval checked");
 
-        // Written in place, as a careless writer does: the launcher reads the bytes once they have settled.
-        File.WriteAllText(deployment.Config.ApprovedHashesFile!, "{\"evil\\u001b[2J\": []}");
+        // Written in place, as a careless writer does: the launcher reads the bytes once they have settled. An unknown field
+        // is skipped as NEAR's reader skips it (docs/spec.md §4), so the corruption is an entry that is not a digest.
+        File.WriteAllText(deployment.Config.ApprovedHashesFile!, "{\"approved_hashes\": [\"evil\\u001b[2J\"]}");
         var corrupt = await running.StatusAsync(s => State(s) == "unreadable", "unreadable in status");
 
         corrupt.GetProperty("phase").GetString().Should().Be("running");
         corrupt.GetProperty("approval").GetProperty("detail").GetString().Should()
-            .StartWith($"{deployment.Config.ApprovedHashesFile}:1:2: approved hashes file has an unexpected field 'evil\u001b[2J'");
+            .StartWith($"{deployment.Config.ApprovedHashesFile}:1:").And.Contain("approved hashes file entry 1: 'evil\u001b[2J' is not a digest");
         await running.UntilAsync(() => running.Notify.Messages.Any(m => m.StartsWith($"STATUS=running {deployment.Pinned(digest)}; the approved list cannot be read since ", StringComparison.Ordinal)
             && m.EndsWith(": approval unknown", StringComparison.Ordinal)), Soon, "STATUS= of the unreadable list");
         running.Launcher.ErrorSoFar.Should().Contain("The approved list cannot be read, so the running image's approval is unknown; the stack keeps running")
