@@ -83,8 +83,13 @@ public sealed class DockerCli(string executable = "docker") : IDockerRunner
             .WithStandardInputPipe(standardInput ?? PipeSource.Null);
         if (workingDirectory is not null)
             command = command.WithWorkingDirectory(workingDirectory);
-        if (environment is not null)
-            command = command.WithEnvironmentVariables(environment);
+        command = command.WithEnvironmentVariables(variables =>
+        {
+            // The docker CLI (26+) would pull and run another platform's image for it: the host's platform is what runs.
+            variables.Set("DOCKER_DEFAULT_PLATFORM", null);
+            if (environment is not null)
+                variables.Set(environment);
+        });
         try
         {
             var result = await command.ExecuteAsync(cancellationToken);
