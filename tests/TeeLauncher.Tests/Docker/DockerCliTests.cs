@@ -25,4 +25,21 @@ public sealed class DockerCliTests
 
         output.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(5000);
     }
+
+    [Fact]
+    public async Task No_command_inherits_the_launchers_DOCKER_DEFAULT_PLATFORM()
+    {
+        Environment.SetEnvironmentVariable("DOCKER_DEFAULT_PLATFORM", "linux/arm64");
+        try
+        {
+            var output = await DockerCli.RunAsync("env", [], CancellationToken.None);
+
+            output.Succeeded.Should().BeTrue();
+            output.StandardOutput.Should().NotContain("DOCKER_DEFAULT_PLATFORM").And.Contain("PATH=");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DOCKER_DEFAULT_PLATFORM", null);
+        }
+    }
 }
