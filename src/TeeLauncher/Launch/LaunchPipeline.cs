@@ -1,34 +1,29 @@
-using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using TeeLauncher.Compose;
 using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
-using TeeLauncher.Events;
 using TeeLauncher.Measurement;
 using TeeLauncher.Registries;
 using TeeLauncher.State;
 
 namespace TeeLauncher.Launch;
 
-/// <summary>A running stack this process launched, with the state lock it holds and, with an approved list, its guard.</summary>
-public sealed record LaunchedStack(ComposeRunner Compose, string RenderedFile, bool Supervise, IDisposable StateLock, ApprovalGuard? Approval);
-
-/// <summary>The boot, top to bottom: load, select, quiesce while pulling, measure, compose (the caller notifies).</summary>
-public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier, ILoggerFactory loggers)
+/// <summary>
+/// The boot, top to bottom: load, select, quiesce while pulling, measure, compose (the caller notifies). The state lock
+/// is held from the start; a failed launch releases it, a successful one hands it to the <see cref="LaunchedStack"/>.
+/// </summary>
+public sealed class LaunchPipeline(string configPath, IDockerRunner docker, StatusRecorder status, ILoggerFactory loggers)
 {
     private readonly ILogger _log = loggers.CreateLogger("launch");
-    private readonly DockerCli _docker = new();
-
-    public StatusRecorder Status { get; } = new(configPath, notifier, loggers.CreateLogger("launch"));
 
     public async Task<LaunchedStack> LaunchAsync(CancellationToken cancellationToken)
     {
-        Status.LoadingConfiguration();
+        status.LoadingConfiguration();
         var inputs = LaunchInputs.Load(configPath);
         var config = inputs.Config;
         var state = new StateDirectory(config.Launcher.StateDir);
-        Status.WritesTo(state.StatusFile);
+        status.WritesTo(state.StatusFile);
         var stateLock = state.Lock();
         Task<int>? quiesce = null;
         try
@@ -36,21 +31,21 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             RemoveLeftoverCredentials(config);
             var launch = inputs.Choose();
             _log.LogInformation("Chose {Digest}: {Reason}", launch.Selection.Digest, launch.Selection.Reason);
-            Status.Chose(launch);
+            status.Chose(launch);
 
-            var measurer = new Measurer(config.Measurement, config.Launcher.StateDir, config.Launcher.Platform, loggers.CreateLogger("measurement"));
-            await measurer.PrepareAsync(launch.Selection.Digest, cancellationToken);
-            Status.MeasurementReady(measurer.Backend);
+            var measurement = await new Measurer(config.Measurement, config.Launcher.StateDir, config.Launcher.Platform, loggers.CreateLogger("measurement"))
+                .PrepareAsync(launch.Selection.Digest, cancellationToken);
+            status.MeasurementReady(measurement.Backend);
 
             // Compose's own model of the file is judged before anything is pulled (docs/spec.md §7).
-            var compose = new ComposeRunner(_docker, config.Compose, ComposeSeal.Create(config.Launcher.StateDir), loggers.CreateLogger("compose"));
+            var compose = new ComposeRunner(docker, config.Compose, ComposeSeal.Create(config.Launcher.StateDir), loggers.CreateLogger("compose"));
             var (planned, plannedModel) = launch.RenderFor(launch.PullRequests.Select(r => r.Image).ToList());
             await compose.CheckModelAsync(planned, plannedModel, config.Compose.File, cancellationToken);
 
             // Quiescing runs while the image is pulled and finishes before the measurement; compose starts now too,
             // but receives the file only after the measurement.
             // Not cancelled by SIGTERM: a stop that began is finished, so no container of the project runs unsupervised.
-            quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(CancellationToken.None);
+            quiesce = measurement.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(CancellationToken.None);
             await using var up = compose.StartUp(cancellationToken);
 
             var pulled = await PullAsync(launch, cancellationToken);
@@ -61,25 +56,25 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             if (!rendered.AsSpan().SequenceEqual(planned))
                 await compose.CheckModelAsync(rendered, model, config.Compose.File, cancellationToken);
             StateDirectory.WriteAtomically(state.RenderedComposeFile, rendered);
-            Status.Pulled(pulled, state.RenderedComposeFile, rendered);
+            status.Pulled(pulled, state.RenderedComposeFile, rendered);
             await up.EnsureWaitingAsync();
-            var measured = await measurer.MeasureAsync(LaunchEvents.For(config.Measurement, launch.Selection.Digest, rendered), cancellationToken);
-            Status.Measured(measured);
+            var measured = await measurement.MeasureAsync(rendered, cancellationToken);
+            status.Measured(measured);
 
             await compose.UpElseDownAsync(up, rendered, state.RenderedComposeFile,
                 () => compose.CheckMeasuredRunningAsync(model.MeasuredServices, pulled[0].Image, cancellationToken),
-                Status.StoppingStack, cancellationToken);
-            Status.Running(pulled[0].Image);
+                status.StoppingStack, cancellationToken);
+            status.Running(pulled[0].Image);
             var approval = launch.Selection.ApprovedHashesFile is { } approvedList
-                ? new ApprovalGuard(config.Image, approvedList, launch.Selection.Digest, Status, loggers.CreateLogger("approval"))
+                ? new ApprovalGuard(config.Image, approvedList, launch.Selection.Digest, status, loggers.CreateLogger("approval"))
                 : null;
-            return new LaunchedStack(compose, state.RenderedComposeFile, config.Compose.Supervise, stateLock, approval);
+            return new LaunchedStack(compose, state.RenderedComposeFile, config.Compose.Supervise, stateLock, approval, status, _log);
         }
         catch (Exception e)
         {
             if (quiesce is not null)
                 await FinishQuiescingAsync(quiesce);
-            Status.Failed(e);
+            status.Failed(e);
             stateLock.Dispose();
             throw;
         }
@@ -94,9 +89,9 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
     private async Task<IReadOnlyList<PullResult>> PullAsync(ChosenLaunch launch, CancellationToken cancellationToken)
     {
         var (inputs, _, requests) = launch;
-        Status.Pulling(requests.Count);
-        var puller = new ImagePuller(_docker, inputs.Config.Pull, inputs.Credentials, inputs.Config.Launcher.StateDir, loggers.CreateLogger("pull"));
-        var board = new PullBoard(requests, _log, Status.PullProgress);
+        status.Pulling(requests.Count);
+        var puller = new ImagePuller(docker, inputs.Config.Pull, inputs.Credentials, inputs.Config.Launcher.StateDir, loggers.CreateLogger("pull"));
+        var board = new PullBoard(requests, _log, status.PullProgress);
         var pulled = await puller.PullAllAsync(requests, cancellationToken, board.Update);
         foreach (var result in pulled)
         {

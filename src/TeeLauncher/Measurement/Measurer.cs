@@ -27,8 +27,7 @@ public sealed class Measurer
     private readonly ILogger _logger;
     private readonly BootIdentity _boot;
     private readonly string _platform;
-    private BootRecord? _record;
-    private string? _digest;
+    private readonly MeasurementSettings _settings;
 
     public Measurer(MeasurementSettings settings, string stateDir, Platform platform, ILogger logger, IMeasurementBackend? backend = null, BootIdentity? boot = null)
     {
@@ -37,6 +36,7 @@ public sealed class Measurer
         _logger = logger;
         _boot = boot ?? BootIdentity.Current();
         _platform = ConfigSpellings.Of(ConfigSpellings.Platforms, platform);
+        _settings = settings;
         Backend = backend ?? CreateBackend(settings);
     }
 
@@ -44,9 +44,6 @@ public sealed class Measurer
     private string LogBootIdFile => _log.Path + ".boot_id";
 
     public IMeasurementBackend Backend { get; }
-
-    /// <summary>Whether an earlier run of this boot already extended events (then nothing may be stopped or extended again).</summary>
-    public bool HasMeasuredThisBoot => _record is { Extended.Count: > 0 };
 
     public static IMeasurementBackend CreateBackend(MeasurementSettings settings) => settings.Backend switch
     {
@@ -57,43 +54,47 @@ public sealed class Measurer
         _ => new NoneBackend(settings.EventVersion),
     };
 
-    /// <summary>Before the pull: the backend answers, this boot measured no other digest, and log and record agree.</summary>
-    public async Task PrepareAsync(ImageDigest digest, CancellationToken cancellationToken)
+    /// <summary>
+    /// Before the pull: the backend answers, this boot measured no other digest, and log and record agree. What is
+    /// measured later is bound to <paramref name="digest"/>: the digest reaches the measurement only here.
+    /// </summary>
+    public async Task<PreparedMeasurement> PrepareAsync(ImageDigest digest, CancellationToken cancellationToken)
     {
-        _digest = digest.ToString();
         if (Backend is NoneBackend)
             _logger.LogWarning("Measurement backend is none: nothing is measured; this is for the dev platform only");
         await Backend.EnsureAvailableAsync(cancellationToken);
         _log.EnsureWritable();
 
-        _record = ReadRecord();
-        if (_record is null)
+        var record = ReadRecord();
+        if (record is null)
         {
             StartLogForThisBoot();
-            return;
+            return new PreparedMeasurement(this, digest, null);
         }
-        if (_record.Pending is { } pending)
+        if (record.Pending is { } pending)
             throw new MeasurementException(
                 $"event '{pending.Event}' (digest {pending.Digest}) was logged in {_log.Path} but its extend was never confirmed: " +
                 "a run stopped between the two, so log and register may disagree; reboot to measure afresh");
-        if (_record.Platform != _platform || _record.Backend != Backend.Name)
+        if (record.Platform != _platform || record.Backend != Backend.Name)
             throw new AlreadyMeasuredException(
-                $"this boot was measured by backend '{_record.Backend}' on platform '{_record.Platform ?? "unknown"}' (record {_recordFile}), " +
+                $"this boot was measured by backend '{record.Backend}' on platform '{record.Platform ?? "unknown"}' (record {_recordFile}), " +
                 $"not by backend '{Backend.Name}' on platform '{_platform}': that is not this run's measurement; reboot to measure with this configuration");
-        if (_record.ImageDigest != _digest)
+        if (record.ImageDigest != digest.ToString())
             throw new AlreadyMeasuredException(
-                $"this boot already measured {_record.ImageDigest}; refusing to launch {_digest} in the same boot: reboot to launch another digest");
-        if (!_log.Read().SequenceEqual(_record.Extended))
+                $"this boot already measured {record.ImageDigest}; refusing to launch {digest} in the same boot: reboot to launch another digest");
+        if (!_log.Read().SequenceEqual(record.Extended))
             throw new MeasurementException(
                 $"event log {_log.Path} does not match what this boot extended (record {_recordFile}): it was changed or truncated; reboot to measure afresh");
+        return new PreparedMeasurement(this, digest, record);
     }
 
-    public async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IReadOnlyList<RuntimeEvent> events, CancellationToken cancellationToken)
+    /// <summary>The launch events of <paramref name="digest"/> and <paramref name="renderedCompose"/>, as the config asks for them, in the backend's version.</summary>
+    internal async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(
+        ImageDigest digest, BootRecord? prepared, byte[] renderedCompose, CancellationToken cancellationToken)
     {
-        var digest = _digest ?? throw new InvalidOperationException("PrepareAsync must run before MeasureAsync");
-        events = [.. events.Select(e => e.InVersion(Backend.EventVersion))];
+        IReadOnlyList<RuntimeEvent> events = [.. LaunchEvents.For(_settings, digest, renderedCompose).Select(e => e.InVersion(Backend.EventVersion))];
         var entries = events.Select(e => EventLogEntry.For(e, Backend.RegisterIndex)).ToList();
-        var record = _record ?? new BootRecord(_boot.Id, digest, _platform, Backend.Name, _log.Path, [], null);
+        var record = prepared ?? new BootRecord(_boot.Id, digest.ToString(), _platform, Backend.Name, _log.Path, [], null);
         for (var i = 0; i < record.Extended.Count; i++)
         {
             if (i >= entries.Count || record.Extended[i] != entries[i])
@@ -137,7 +138,6 @@ public sealed class Measurer
                 Backend.Name, Backend.RegisterIndex, entry.Event, entry.Digest);
             measured.Add(new MeasuredEvent(events[i], entry.Digest, ExtendedNow: true));
         }
-        _record = record;
         if (measured.All(m => !m.ExtendedNow))
             _logger.LogInformation("This boot already measured {Digest}: nothing extended again", digest);
         return measured;

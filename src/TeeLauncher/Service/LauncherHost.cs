@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Serilog;
+using TeeLauncher.Docker;
 using TeeLauncher.Launch;
 
 namespace TeeLauncher.Service;
@@ -15,15 +16,20 @@ public static class LauncherHost
     {
         using var serilog = ConsoleLogging.Create(jsonLogs);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddSystemd();
+        // Not AddSystemd(): its SystemdLifetime, active only when systemd is the parent, sends READY=1 when the host has
+        // started, after LauncherService sent it (and with supervise = false after STOPPING=1). The console lifetime stops
+        // on SIGTERM as systemd's does, and LauncherService sends READY=1 and STOPPING=1 itself.
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         // Long enough for compose down with the configured stop_timeout; systemd's TimeoutStopSec bounds it anyway.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10));
         builder.Services.AddSerilog(serilog);
         builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
         builder.Services.AddSingleton<RunOutcome>();
+        builder.Services.AddSingleton<IDockerRunner>(new DockerCli());
+        builder.Services.AddSingleton(services => new StatusRecorder(
+            configPath, services.GetRequiredService<ISystemdNotifier>(), services.GetRequiredService<ILoggerFactory>().CreateLogger("launch")));
         builder.Services.AddSingleton(services => new LaunchPipeline(
-            configPath, services.GetRequiredService<ISystemdNotifier>(), services.GetRequiredService<ILoggerFactory>()));
+            configPath, services.GetRequiredService<IDockerRunner>(), services.GetRequiredService<StatusRecorder>(), services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddHostedService<LauncherService>();
 
         // SIGHUP would end the process by default and leave the stack unsupervised; there is nothing to reload (the

@@ -9,11 +9,13 @@ using TeeLauncher.Launch;
 namespace TeeLauncher.Service;
 
 /// <summary>
-/// Launches in StartAsync, so the host reports ready (READY=1) only once the stack is up; then supervises
-/// it, and on SIGTERM stops it within compose.stop_timeout.
+/// Launches in StartAsync and is the one sender of READY=1, right after the stack is up (the host runs no
+/// SystemdLifetime, which would send it a second time); then supervises it, and on SIGTERM stops it within compose.stop_timeout.
 /// </summary>
 public sealed class LauncherService(
     LaunchPipeline pipeline,
+    StatusRecorder status,
+    IDockerRunner docker,
     ISystemdNotifier notifier,
     IHostApplicationLifetime lifetime,
     RunOutcome outcome,
@@ -41,27 +43,20 @@ public sealed class LauncherService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        notifier.Notify(ServiceState.Stopping);
         await _stopping.CancelAsync();
         await _supervision;
         if (_stack is null)
             return;
+        await using var stack = _stack;
         try
         {
             if (!_leaveStackRunning)
-            {
-                pipeline.Status.StoppingStack();
-                logger.LogInformation("Stopping the stack of project {Project}", _stack.Compose.Project);
-                await _stack.Compose.DownAsync(_stack.RenderedFile, cancellationToken);
-                pipeline.Status.Stopped();
-            }
+                await stack.StopAsync(cancellationToken);
         }
         catch (LauncherException e)
         {
             outcome.Fail(e);
-        }
-        finally
-        {
-            _stack.StateLock.Dispose();
         }
     }
 
@@ -73,7 +68,7 @@ public sealed class LauncherService(
     {
         await Task.Yield();
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var supervisor = new StackSupervisor(new DockerCli(), stack.Compose, logger, restarts: pipeline.Status.Restarts);
+        var supervisor = new StackSupervisor(docker, stack.Compose, logger, restarts: status.Restarts);
         Task[] watches = [supervisor.WatchAsync(watching.Token), .. stack.Approval is { } approval ? [approval.WatchAsync(watching.Token)] : Array.Empty<Task>()];
         try
         {
@@ -85,7 +80,7 @@ public sealed class LauncherService(
         catch (Exception e)
         {
             logger.LogError("{Failure}", e.Message);
-            pipeline.Status.Failed(e);
+            status.Failed(e);
             outcome.Fail(e is LauncherException ? e : new ComposeException($"supervision failed: {e.Message}"));
             _leaveStackRunning = e is not ImageUnapprovedException;
             lifetime.StopApplication();

@@ -151,8 +151,8 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
             Backend = MeasurementBackendKind.None, EventName = EventName, EventLog = _dir.Combine("events.jsonl"),
         };
         var measurer = new Measurer(settings, _dir.Path, Platform.Dev, NullLogger.Instance, boot: new BootIdentity("this-boot"));
-        await measurer.PrepareAsync(Digests.A, CancellationToken.None);
-        await measurer.MeasureAsync(LaunchEvents.For(settings, Digests.A, File.ReadAllBytes(compose)), CancellationToken.None);
+        var prepared = await measurer.PrepareAsync(Digests.A, CancellationToken.None);
+        await prepared.MeasureAsync(File.ReadAllBytes(compose), CancellationToken.None);
         return (settings.EventLog, compose);
     }
 

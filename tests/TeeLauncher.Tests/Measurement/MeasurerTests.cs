@@ -42,14 +42,26 @@ public sealed class MeasurerTests : IDisposable
         await MeasureAsync(new RecordingBackend(this), Digests.A);
         var again = new RecordingBackend(this);
 
-        var measurer = NewMeasurer(again);
-        await measurer.PrepareAsync(Digests.A, CancellationToken.None);
-        var measured = await measurer.MeasureAsync(Events(Digests.A), CancellationToken.None);
+        var measurer = await NewMeasurer(again).PrepareAsync(Digests.A, CancellationToken.None);
+        var measured = await measurer.MeasureAsync(Compose, CancellationToken.None);
 
         measurer.HasMeasuredThisBoot.Should().BeTrue();
         again.Extended.Should().BeEmpty();
         measured.Should().OnlyContain(m => !m.ExtendedNow);
         File.ReadAllLines(LogPath).Should().HaveCount(2);
+    }
+
+    [Fact]
+    public async Task The_image_event_carries_the_digest_the_measurement_was_prepared_for()
+    {
+        var backend = new RecordingBackend(this);
+
+        var prepared = await NewMeasurer(backend).PrepareAsync(Digests.B, CancellationToken.None);
+        await prepared.MeasureAsync(Compose, CancellationToken.None);
+
+        prepared.Digest.Should().Be(Digests.B);
+        backend.Extended.Select(e => e.Digest()).Should().Equal(Events(Digests.B).Select(e => e.Digest()));
+        backend.Extended[0].Payload.Should().Equal(RuntimeEvent.ForImage(Settings.EventName, Digests.B).Payload);
     }
 
     [Fact]
@@ -136,11 +148,10 @@ public sealed class MeasurerTests : IDisposable
     public async Task A_log_write_that_fails_after_the_check_leaves_no_pending_record_behind()
     {
         var backend = new RecordingBackend(this);
-        var measurer = NewMeasurer(backend);
-        await measurer.PrepareAsync(Digests.A, CancellationToken.None);
+        var measurer = await NewMeasurer(backend).PrepareAsync(Digests.A, CancellationToken.None);
         Directory.CreateDirectory(LogPath);
 
-        var measure = () => measurer.MeasureAsync(Events(Digests.A), CancellationToken.None);
+        var measure = () => measurer.MeasureAsync(Compose, CancellationToken.None);
 
         (await measure.Should().ThrowAsync<MeasurementException>()).Which.Message.Should().StartWith($"event log {LogPath} cannot be written");
         backend.Extended.Should().BeEmpty();
@@ -192,19 +203,20 @@ public sealed class MeasurerTests : IDisposable
         (await prepare.Should().ThrowAsync<MeasurementException>()).Which.Message.Should().Contain("unknown boot");
     }
 
+    private MeasurementSettings Settings => MeasurementSettings.Default with { EventLog = LogPath };
+
+    private static readonly byte[] Compose = "services: {}"u8.ToArray();
+
     private Measurer NewMeasurer(IMeasurementBackend backend, BootIdentity? boot = null, Platform platform = Platform.Tee) =>
-        new(MeasurementSettings.Default with { EventLog = LogPath },
-            _dir.Path, platform, NullLogger.Instance, backend, boot ?? ThisBoot);
+        new(Settings, _dir.Path, platform, NullLogger.Instance, backend, boot ?? ThisBoot);
 
     private async Task<IReadOnlyList<MeasuredEvent>> MeasureAsync(IMeasurementBackend backend, ImageDigest digest, BootIdentity? boot = null, Platform platform = Platform.Tee)
     {
-        var measurer = NewMeasurer(backend, boot, platform);
-        await measurer.PrepareAsync(digest, CancellationToken.None);
-        return await measurer.MeasureAsync(Events(digest), CancellationToken.None);
+        var measurer = await NewMeasurer(backend, boot, platform).PrepareAsync(digest, CancellationToken.None);
+        return await measurer.MeasureAsync(Compose, CancellationToken.None);
     }
 
-    private static IReadOnlyList<RuntimeEvent> Events(ImageDigest digest) =>
-        [RuntimeEvent.ForImage("image-digest", digest), RuntimeEvent.ForCompose("services: {}"u8)];
+    private IReadOnlyList<RuntimeEvent> Events(ImageDigest digest) => LaunchEvents.For(Settings, digest, Compose);
 
     private sealed class RecordingBackend(MeasurerTests test) : IMeasurementBackend
     {
