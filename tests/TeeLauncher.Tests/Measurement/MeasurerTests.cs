@@ -60,7 +60,7 @@ public sealed class MeasurerTests : IDisposable
         await prepared.MeasureAsync(Compose, CancellationToken.None);
 
         prepared.Digest.Should().Be(Digests.B);
-        backend.Extended.Select(e => e.Digest()).Should().Equal(Events(Digests.B).Select(e => e.Digest()));
+        backend.Extended.Select(e => Convert.ToHexStringLower(e.Digest())).Should().Equal(Events(Digests.B).Select(e => Convert.ToHexStringLower(e.Digest())));
         backend.Extended[0].Payload.Should().Equal(RuntimeEvent.ForImage(Settings.EventName, Digests.B).Payload);
     }
 
