@@ -32,6 +32,33 @@ public sealed class ServiceTests
         notify.Messages.Should().Contain("STATUS=stopping the stack");
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Ready_is_sent_exactly_once_and_only_once_the_stack_is_up(bool supervise)
+    {
+        await using var deployment = Deployment.Create(supervise ? "readysup" : "readyonce", Toolchain.Debian12);
+        var digest = await deployment.PushImageAsync();
+        deployment.Approve(digest);
+        deployment.Config = deployment.Config with { Supervise = supervise, StopTimeout = "5s" };
+        using var notify = new NotifySocket(deployment.Directory);
+
+        await using var launcher = deployment.StartRun(new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path });
+        await WaitUntilAsync(() => notify.Messages.Contains("READY=1"), TimeSpan.FromMinutes(2), launcher);
+        (await deployment.ContainersAsync()).Should().ContainSingle().Which.Image.Should().Be(deployment.Pinned(digest), "READY=1 is sent only once the stack is up");
+        if (supervise)
+            await launcher.SignalAsync("TERM");
+        var result = await launcher.WaitAsync(TimeSpan.FromSeconds(60));
+
+        result.ExitCode.Should().Be(0, result.Error);
+        var messages = notify.Messages.ToList();
+        messages.Where(m => m == "READY=1").Should().ContainSingle(string.Join("\n", messages));
+        messages.TakeWhile(m => m != "READY=1").Should().Contain(m => m.StartsWith("STATUS=running ", StringComparison.Ordinal));
+        messages.IndexOf("STOPPING=1").Should().BeGreaterThan(messages.IndexOf("READY=1"));
+        if (!supervise)
+            (await deployment.ContainersAsync()).Should().ContainSingle("without supervision the stack is left running");
+    }
+
     [Fact]
     public async Task Sighup_is_ignored_and_logged_and_the_stack_stays_supervised()
     {
