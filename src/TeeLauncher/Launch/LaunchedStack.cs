@@ -7,40 +7,27 @@ namespace TeeLauncher.Launch;
 /// A running stack this process launched. It owns the state lock from the launch on and releases it when it is
 /// stopped or disposed (left running), so no other run acts on the stack meanwhile; with an approved list, it carries its guard.
 /// </summary>
-public sealed class LaunchedStack : IAsyncDisposable
+public sealed class LaunchedStack(
+    ComposeRunner compose, string renderedFile, bool supervise, IDisposable stateLock, ApprovalGuard? approval, StatusRecorder status, ILogger logger)
+    : IAsyncDisposable
 {
-    private readonly string _renderedFile;
-    private readonly StatusRecorder _status;
-    private readonly ILogger _logger;
-    private IDisposable? _stateLock;
+    private IDisposable? _stateLock = stateLock;
 
-    internal LaunchedStack(
-        ComposeRunner compose, string renderedFile, bool supervise, IDisposable stateLock, ApprovalGuard? approval, StatusRecorder status, ILogger logger)
-    {
-        Compose = compose;
-        Supervise = supervise;
-        Approval = approval;
-        _renderedFile = renderedFile;
-        _stateLock = stateLock;
-        _status = status;
-        _logger = logger;
-    }
+    public ComposeRunner Compose => compose;
 
-    public ComposeRunner Compose { get; }
+    public bool Supervise => supervise;
 
-    public bool Supervise { get; }
-
-    public ApprovalGuard? Approval { get; }
+    public ApprovalGuard? Approval => approval;
 
     /// <summary>Takes the stack down with compose down, then releases the state lock, also when the down fails.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         try
         {
-            _status.StoppingStack();
-            _logger.LogInformation("Stopping the stack of project {Project}", Compose.Project);
-            await Compose.DownAsync(_renderedFile, cancellationToken);
-            _status.Stopped();
+            status.StoppingStack();
+            logger.LogInformation("Stopping the stack of project {Project}", Compose.Project);
+            await Compose.DownAsync(renderedFile, cancellationToken);
+            status.Stopped();
         }
         finally
         {

@@ -16,9 +16,9 @@ public static class LauncherHost
     {
         using var serilog = ConsoleLogging.Create(jsonLogs);
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        // Not AddSystemd(): its SystemdLifetime, active only when systemd is the parent, sends READY=1 when the host has
-        // started, after LauncherService sent it (and with supervise = false after STOPPING=1). The console lifetime stops
-        // on SIGTERM as systemd's does, and LauncherService sends READY=1 and STOPPING=1 itself.
+        // No AddSystemd(): under systemd its SystemdLifetime sends READY=1 once the host has started, a second one after
+        // LauncherService's (and with supervise = false, after STOPPING=1). LauncherService alone sends READY=1 and
+        // STOPPING=1, whatever the parent process; the console lifetime stops on SIGTERM as SystemdLifetime does.
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         // Long enough for compose down with the configured stop_timeout; systemd's TimeoutStopSec bounds it anyway.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(10));
