@@ -61,6 +61,28 @@ public sealed class LauncherServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_supervised_stack_that_fails_is_recorded_failed_left_as_it_is_and_its_lock_released()
+    {
+        _launch.Notifier.Heard = message =>
+        {
+            if (message == "READY=1")
+                _launch.Docker.Containers = [$"c0ffee\texited\tmpc-node-1\t{ScriptedLaunch.Pinned}"];
+        };
+        var stopping = new TaskCompletionSource();
+        _lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        var service = Service();
+
+        await service.StartAsync(CancellationToken.None);
+        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await service.StopAsync(CancellationToken.None);
+
+        _outcome.Failure.Should().BeOfType<ComposeException>().Which.ExitCode.Should().Be(ExitCode.ComposeFailed);
+        _launch.Recorded!.Phase.Should().Be(LaunchPhase.Failed);
+        _launch.Verbs.Should().NotContain("compose down", "a failed stack is left for the operator to look at");
+        _launch.LockIsFree().Should().BeTrue();
+    }
+
+    [Fact]
     public async Task A_launch_that_fails_sends_no_ready()
     {
         _launch.FailOn = "up";

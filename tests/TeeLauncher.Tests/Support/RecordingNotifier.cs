@@ -10,6 +10,9 @@ internal sealed class RecordingNotifier : ISystemdNotifier
 
     public bool IsEnabled => true;
 
+    /// <summary>Told each message once it is recorded, on the sender's thread.</summary>
+    public Action<string>? Heard { get; set; }
+
     public IReadOnlyList<string> Messages
     {
         get
@@ -23,5 +26,6 @@ internal sealed class RecordingNotifier : ISystemdNotifier
     {
         lock (_lock)
             _messages.Add(state.ToString());
+        Heard?.Invoke(state.ToString());
     }
 }
