@@ -69,12 +69,8 @@ public sealed class RtmrStandIn : IAsyncDisposable
 
     public void Resume() => Flag("pause", false);
 
-    public async Task WaitUntilPausedAsync(TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!File.Exists(Path.Combine(_control, "paused")))
-            await Task.Delay(20, deadline.Token);
-    }
+    public Task WaitUntilPausedAsync(TimeSpan timeout) =>
+        Eventually.HoldsAsync(() => File.Exists(Path.Combine(_control, "paused")), timeout, () => "the RTMR stand-in to pause after an extend");
 
     private void Flag(string name, bool on)
     {

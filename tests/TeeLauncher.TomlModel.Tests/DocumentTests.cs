@@ -126,4 +126,28 @@ public sealed class DocumentTests
                 "5:1: the key 'pull' is already defined at 3:1 and cannot be redefined",
                 "9:1: the key 'compose.file' is already defined at 8:1 and cannot be redefined");
     }
+
+    [Fact]
+    public void A_table_of_an_earlier_element_cannot_become_an_array_of_tables()
+    {
+        // Tomlyn's validator reads this document, and building it then failed with an InvalidCastException (exit 70).
+        Errors("""
+            [[a.c]]
+            c.b = [1]
+            [[a.c.c]]
+            """).Should().Equal("3:1: the key 'a.c.c' is already defined at 2:1 and cannot be redefined");
+    }
+
+    [Fact]
+    public void Duplicate_keys_in_an_inline_table_and_keys_added_to_one_are_refused()
+    {
+        Errors("""
+            a = {b = 1, b = 2}
+            [t]
+            x = {y = 1}
+            x.z = 2
+            """).Should().Equal(
+                "1:13: the key 'a.b' is already defined at 1:6 and cannot be redefined",
+                "4:1: the key 't.x' is already defined at 3:5 and cannot be redefined");
+    }
 }

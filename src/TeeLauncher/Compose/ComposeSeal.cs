@@ -1,4 +1,6 @@
 using System.Collections;
+using System.Text;
+using TeeLauncher.Files;
 
 namespace TeeLauncher.Compose;
 
@@ -10,7 +12,6 @@ namespace TeeLauncher.Compose;
 public sealed class ComposeSeal
 {
     private const string FolderName = "compose-seal";
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     private ComposeSeal(string folder)
     {
@@ -38,12 +39,9 @@ public sealed class ComposeSeal
             Directory.Delete(folder, recursive: true);
         var seal = new ComposeSeal(folder);
         foreach (var directory in new[] { folder, seal.ProjectDirectory, seal.ConfigDirectory })
-        {
-            Directory.CreateDirectory(directory, OwnerOnly);
-            File.SetUnixFileMode(directory, OwnerOnly);
-        }
+            OutputFile.CreateOwnDirectory(directory);
         if (ComposePlugin.Folder() is { } plugins)
-            File.WriteAllText(Path.Combine(seal.ConfigDirectory, "config.json"), PluginsOnlyConfig(plugins));
+            OutputFile.CreateNew(Path.Combine(seal.ConfigDirectory, "config.json"), Encoding.UTF8.GetBytes(PluginsOnlyConfig(plugins)));
         return new ComposeSeal(folder) { Environment = SealedEnvironment(seal) };
     }
 

@@ -43,13 +43,9 @@ public sealed partial class ComposeTemplate
     {
         try
         {
-            var bytes = InputFile.Read(path, MaxBytes);
-            var text = new UTF8Encoding(false, true).GetString(bytes);
+            var text = Utf8Text.Decode(InputFile.Read(path, MaxBytes))
+                ?? throw new ConfigException(InputProblem.InFile(path, "compose template is not valid UTF-8"));
             return new ComposeTemplate(path, text);
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new ConfigException(InputProblem.InFile(path, "compose template is not valid UTF-8"));
         }
         catch (InputFileException e)
         {

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using TeeLauncher.Files;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -57,42 +58,29 @@ public static partial class YamlTree
         if (problems.Count > 0)
             return (null, problems);
         var parser = new Parser(new StringReader(text));
+        var marks = new Marks(text);
         try
         {
-            return (new Reader(parser, problems).ReadStream(), problems);
+            return (new Reader(parser, problems, marks).ReadStream(), problems);
         }
         catch (YamlException e)
         {
-            problems.Add(new YamlProblem(Position(e.Start), $"not valid YAML: {Reason(e)}"));
+            problems.Add(new YamlProblem(marks.Position(e.Start), $"not valid YAML: {Reason(e)}"));
             return (null, problems);
         }
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner gives up this way on some malformed flow collections instead of a YamlException.
-            var at = parser.Current is { } last ? Position(last.Start) : new YamlPosition(1, 1, 0);
+            var at = parser.Current is { } last ? marks.Position(last.Start) : new YamlPosition(1, 1, 0);
             problems.Add(new YamlProblem(at, "not valid YAML: the parser cannot read on from here (check brackets and indentation)"));
             return (null, problems);
         }
     }
 
-    /// <summary>The 1-based line and column of a character offset, counting CRLF, CR and LF as one break each.</summary>
+    /// <summary>The position of a character offset (docs/spec.md §10).</summary>
     public static YamlPosition PositionOf(string text, int index)
     {
-        int line = 1, column = 1;
-        for (var i = 0; i < index && i < text.Length; i++)
-        {
-            if (text[i] == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-                continue;
-            if (text[i] is '\r' or '\n')
-            {
-                line++;
-                column = 1;
-            }
-            else if (!char.IsLowSurrogate(text[i]))
-            {
-                column++;
-            }
-        }
+        var (line, column) = TextPosition.InText(text, index);
         return new YamlPosition(line, column, index);
     }
 
@@ -119,7 +107,29 @@ public static partial class YamlTree
     private static bool IsDefaultTagDirective(YamlDotNet.Core.Tokens.TagDirective tag) =>
         (tag.Handle, tag.Prefix) is ("!", "!") or ("!!", "tag:yaml.org,2002:");
 
-    private static YamlPosition Position(Mark mark) => new((int)mark.Line, (int)mark.Column, mark.Index);
+    /// <summary>
+    /// YamlDotNet's marks, with the column in characters (docs/spec.md §10): YamlDotNet counts UTF-16 units, so a
+    /// character outside the BMP before the mark on its line would count twice. Its lines are ours: the line breaks it
+    /// knows beyond LF and CR are refused before it reads.
+    /// </summary>
+    private sealed class Marks(string text)
+    {
+        private readonly int[] _secondHalves = [.. Enumerable.Range(1, Math.Max(text.Length - 1, 0)).Where(i => char.IsSurrogatePair(text[i - 1], text[i]))];
+
+        public YamlPosition Position(Mark mark)
+        {
+            var index = (int)Math.Min(mark.Index, text.Length);
+            var lineStart = Math.Max(index - ((int)mark.Column - 1), 0);
+            var counted = Before(index) - Before(lineStart);
+            return new YamlPosition((int)mark.Line, (int)mark.Column - counted, mark.Index);
+        }
+
+        private int Before(int index)
+        {
+            var found = Array.BinarySearch(_secondHalves, index);
+            return found >= 0 ? found : ~found;
+        }
+    }
 
     private static string Reason(YamlException e)
     {
@@ -128,7 +138,7 @@ public static partial class YamlTree
         return message.StartsWith('(') && close > 0 ? message[(close + 3)..] : message;
     }
 
-    private sealed class Reader(IParser parser, List<YamlProblem> problems)
+    private sealed class Reader(IParser parser, List<YamlProblem> problems, Marks marks)
     {
         private readonly Dictionary<string, YamlNode> _anchors = new(StringComparer.Ordinal);
 
@@ -193,7 +203,7 @@ public static partial class YamlTree
                 ScalarStyle.Literal or ScalarStyle.Folded => YamlScalarStyle.Block,
                 _ => YamlScalarStyle.Quoted,
             };
-            return new YamlScalar(Position(scalar.Start), Position(scalar.End), scalar.Value, style);
+            return new YamlScalar(marks.Position(scalar.Start), marks.Position(scalar.End), scalar.Value, style);
         }
 
         private YamlSequence ReadSequence(int depth)
@@ -202,7 +212,7 @@ public static partial class YamlTree
             var items = new List<YamlNode>();
             while (!parser.TryConsume<SequenceEnd>(out _))
                 items.Add(ReadNode(depth + 1));
-            return new YamlSequence(Position(start.Start), items);
+            return new YamlSequence(marks.Position(start.Start), items);
         }
 
         private YamlMapping ReadMapping(int depth)
@@ -236,7 +246,7 @@ public static partial class YamlTree
             }
             var entries = new List<KeyValuePair<YamlScalar, YamlNode>>(explicitEntries);
             entries.AddRange(merged.Where(m => explicitEntries.All(e => e.Key.Value != m.Key.Value)));
-            return new YamlMapping(Position(start.Start), entries);
+            return new YamlMapping(marks.Position(start.Start), entries);
         }
 
         /// <summary>Merges a mapping or a sequence of mappings; two merged mappings giving the same key is refused.</summary>
@@ -265,7 +275,7 @@ public static partial class YamlTree
             }
         }
 
-        private void Problem(Mark mark, string message) => problems.Add(new YamlProblem(Position(mark), message));
+        private void Problem(Mark mark, string message) => problems.Add(new YamlProblem(marks.Position(mark), message));
 
         private void Problem(YamlPosition position, string message) => problems.Add(new YamlProblem(position, message));
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using CliWrap;
 using TeeLauncher.Errors;
+using TeeLauncher.Files;
 using TeeLauncher.Values;
 
 namespace TeeLauncher.Docker;
@@ -37,10 +38,10 @@ public sealed class ArchiveRegistry : IAsyncDisposable
         var storage = Path.Combine(stateDir, "archive-registry");
         if (Directory.Exists(storage))
             Directory.Delete(storage, recursive: true);
-        Directory.CreateDirectory(storage, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        OutputFile.CreateOwnDirectory(storage);
         var registry = new ArchiveRegistry($"127.0.0.1:{port}", storage);
         var config = Path.Combine(storage, "config.yml");
-        await File.WriteAllTextAsync(config, $"""
+        OutputFile.CreateNew(config, Encoding.UTF8.GetBytes($"""
             version: 0.1
             log:
               level: error
@@ -49,7 +50,7 @@ public sealed class ArchiveRegistry : IAsyncDisposable
                 rootdirectory: {Path.Combine(storage, "data")}
             http:
               addr: {registry.Host}
-            """, cancellationToken);
+            """));
         try
         {
             registry._process = CliWrap.Cli.Wrap(Executable).WithArguments(["serve", config])

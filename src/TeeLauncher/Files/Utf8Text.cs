@@ -3,11 +3,12 @@ using System.Text;
 
 namespace TeeLauncher.Files;
 
-/// <summary>Where UTF-8 input stops being UTF-8, as a 1-based line and column (columns count bytes, as JSON readers do).</summary>
+/// <summary>The one check that input is UTF-8: where it stops being UTF-8, and its text when it is.</summary>
 public static class Utf8Text
 {
-    public static (int Line, int Column)? FirstInvalid(ReadOnlySpan<byte> bytes) =>
-        FirstInvalidOffset(bytes) is { } offset ? Position(bytes, offset) : null;
+    /// <summary>Where the first byte that is not UTF-8 is, or null when all of it is.</summary>
+    public static TextPosition? FirstInvalid(ReadOnlySpan<byte> bytes) =>
+        FirstInvalidOffset(bytes) is { } offset ? TextPosition.InUtf8(bytes, offset) : null;
 
     /// <summary>The offset of the first byte that is not UTF-8, or null when all of it is (checked in one vectorised pass first).</summary>
     public static int? FirstInvalidOffset(ReadOnlySpan<byte> bytes)
@@ -23,9 +24,7 @@ public static class Utf8Text
         return null;
     }
 
-    public static (int Line, int Column) Position(ReadOnlySpan<byte> bytes, int offset)
-    {
-        var before = bytes[..Math.Min(offset, bytes.Length)];
-        return (before.Count((byte)'\n') + 1, before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1);
-    }
+    /// <summary>The text of <paramref name="bytes"/>, or null when they are not UTF-8 (a byte order mark is kept as U+FEFF).</summary>
+    public static string? Decode(ReadOnlySpan<byte> bytes) =>
+        System.Text.Unicode.Utf8.IsValid(bytes) ? Encoding.UTF8.GetString(bytes) : null;
 }

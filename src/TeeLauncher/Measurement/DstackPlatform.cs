@@ -47,9 +47,9 @@ public static class DstackPlatform
     {
         try
         {
-            return new UTF8Encoding(false, true).GetString(InputFile.Read(path, DmiMaxBytes)).Trim();
+            return Utf8Text.Decode(InputFile.Read(path, DmiMaxBytes))?.Trim();
         }
-        catch (Exception e) when (e is InputFileException or DecoderFallbackException)
+        catch (InputFileException)
         {
             return null;
         }

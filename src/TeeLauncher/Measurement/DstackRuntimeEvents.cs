@@ -98,7 +98,8 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr, Ds
         string text;
         try
         {
-            text = new UTF8Encoding(false, true).GetString(InputFile.Read(VersionFile, VersionMaxBytes)).Trim();
+            text = Utf8Text.Decode(InputFile.Read(VersionFile, VersionMaxBytes))?.Trim()
+                ?? throw new MeasurementException($"dstack's runtime event version file {VersionFile} is not UTF-8 text: dstack cannot read it either");
         }
         catch (InputFileException e) when (e.Missing)
         {
@@ -108,10 +109,6 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr, Ds
         catch (InputFileException e)
         {
             throw new MeasurementException($"dstack's runtime event version file {e.Message} (measurement.dstack_event_dir)");
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new MeasurementException($"dstack's runtime event version file {VersionFile} is not UTF-8 text: dstack cannot read it either");
         }
         return text switch
         {
@@ -123,27 +120,15 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr, Ds
     }
 
     /// <summary>The exclusive lock dstack's services take, waited for as they do, but stoppable by a signal.</summary>
-    private async Task<SafeFileHandle> LockAsync(CancellationToken cancellationToken)
-    {
-        var handle = OpenForWriting(LockFile, "lock", append: false);
-        try
-        {
-            while (!TryLock(handle))
-                await Task.Delay(LockPoll, cancellationToken);
-            return handle;
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
-    }
-
-    private bool TryLock(SafeFileHandle handle)
+    private async Task<FileLock> LockAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return UnixFile.TryLockExclusive(handle);
+            return await FileLock.TakeAsync(LockFile, LockPoll, cancellationToken);
+        }
+        catch (NotRegularFileException e)
+        {
+            throw NotRegular(LockFile, "lock", e.Type);
         }
         catch (IOException e)
         {

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
-using TeeLauncher.State;
 using TeeLauncher.Events;
 
 namespace TeeLauncher.Measurement;
@@ -21,15 +20,12 @@ public sealed class EventLog(string path)
         string text;
         try
         {
-            text = new UTF8Encoding(false, true).GetString(InputFile.Read(Path, MaxBytes));
+            text = Utf8Text.Decode(InputFile.Read(Path, MaxBytes))
+                ?? throw new MeasurementException($"event log {Path} is not valid UTF-8; the log was damaged, reboot to measure afresh");
         }
         catch (InputFileException e)
         {
             throw new MeasurementException($"event log {Path} {e.Reason}");
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new MeasurementException($"event log {Path} is not valid UTF-8; the log was damaged, reboot to measure afresh");
         }
         var entries = new List<EventLogEntry>();
         var number = 0;
@@ -66,7 +62,7 @@ public sealed class EventLog(string path)
             }
             var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
             Directory.CreateDirectory(directory);
-            StateDirectory.ProveWritable(directory);
+            OutputFile.ProveWritable(directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -79,13 +75,8 @@ public sealed class EventLog(string path)
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-            using var stream = new FileStream(Path, new FileStreamOptions
-            {
-                Mode = FileMode.Append, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead,
-            });
-            JsonSerializer.Serialize(stream, entry, MeasurementJsonContext.Default.EventLogEntry);
-            stream.WriteByte((byte)'\n');
-            stream.Flush(flushToDisk: true);
+            OutputFile.Append(Path, [.. JsonSerializer.SerializeToUtf8Bytes(entry, MeasurementJsonContext.Default.EventLogEntry), (byte)'\n'],
+                OutputFile.OwnerReadWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

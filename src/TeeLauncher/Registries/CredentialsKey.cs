@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Utilities;
+using TeeLauncher.Files;
 using TeeLauncher.Values;
 
 namespace TeeLauncher.Registries;
@@ -71,33 +72,13 @@ public sealed class CredentialsKey
     {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
             Directory.CreateDirectory(directory);
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        };
-        FileStream stream;
         try
         {
-            stream = new FileStream(path, options);
+            OutputFile.CreateNew(path, Encoding.ASCII.GetBytes(Convert.ToHexStringLower(BigIntegers.AsUnsignedByteArray(Secp256k1.PrivateKeyLength, Secret)) + "\n"));
         }
         catch (IOException) when (File.Exists(path))
         {
             throw new CredentialException($"credentials key file {path} already exists; keygen never replaces a key: remove it first, or pass --out FILE");
-        }
-        try
-        {
-            using (stream)
-            {
-                stream.Write(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(BigIntegers.AsUnsignedByteArray(Secp256k1.PrivateKeyLength, Secret)) + "\n"));
-                stream.Flush(flushToDisk: true);
-            }
-        }
-        catch
-        {
-            File.Delete(path);
-            throw;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TeeLauncher.Files;
 using TeeLauncher.State;
 
 namespace TeeLauncher.Registries;
@@ -9,8 +10,6 @@ namespace TeeLauncher.Registries;
 /// </summary>
 public sealed class DockerConfigDirectory : IAsyncDisposable
 {
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private const string Prefix = "docker-config-";
 
     private DockerConfigDirectory(string path) => Path = path;
@@ -24,7 +23,8 @@ public sealed class DockerConfigDirectory : IAsyncDisposable
         var directory = new DockerConfigDirectory(StateDirectory.CreatePrivateDirectory(stateDir, Prefix));
         try
         {
-            await WriteConfigAsync(System.IO.Path.Combine(directory.Path, "config.json"), credentialKey, credential, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            WriteConfig(System.IO.Path.Combine(directory.Path, "config.json"), credentialKey, credential);
             return directory;
         }
         catch
@@ -55,11 +55,10 @@ public sealed class DockerConfigDirectory : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static async Task WriteConfigAsync(string file, string credentialKey, RegistryCredential credential, CancellationToken cancellationToken)
+    private static void WriteConfig(string file, string credentialKey, RegistryCredential credential)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnlyFile };
-        await using var stream = new FileStream(file, options);
-        await using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             json.WriteStartObject();
             json.WriteStartObject("auths");
@@ -68,7 +67,7 @@ public sealed class DockerConfigDirectory : IAsyncDisposable
             json.WriteEndObject();
             json.WriteEndObject();
             json.WriteEndObject();
-            await json.FlushAsync(cancellationToken);
         }
+        OutputFile.CreateNew(file, buffer.WrittenSpan);
     }
 }

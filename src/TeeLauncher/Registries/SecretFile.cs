@@ -25,13 +25,6 @@ public static class SecretFile
         if (refuseReadableByOthers && (mode & ReadableByOthers) != 0)
             throw new CredentialException(
                 $"{what} {path} is readable by group or others (mode {UnixFile.Octal(mode)}); run 'chmod 600 {path}'");
-        try
-        {
-            return new UTF8Encoding(false, true).GetString(bytes).TrimEnd('\r', '\n');
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new CredentialException($"{what} {path} is not valid UTF-8 text");
-        }
+        return Utf8Text.Decode(bytes)?.TrimEnd('\r', '\n') ?? throw new CredentialException($"{what} {path} is not valid UTF-8 text");
     }
 }

@@ -89,7 +89,7 @@ public sealed class ApprovedHashes
         }
         catch (JsonException e)
         {
-            throw Refused(path, "is not valid JSON", ((int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1));
+            throw Refused(path, "is not valid JSON", At(json, e));
         }
 
         if (digests.Count == 0)
@@ -123,10 +123,18 @@ public sealed class ApprovedHashes
             throw Refused(path, message, At(json, reader));
     }
 
-    private static (int Line, int Column) At(ReadOnlySpan<byte> json, Utf8JsonReader reader) =>
-        Utf8Text.Position(json, (int)Math.Min(reader.TokenStartIndex, json.Length));
+    private static TextPosition At(ReadOnlySpan<byte> json, Utf8JsonReader reader) => TextPosition.InUtf8(json, reader.TokenStartIndex);
 
-    private static DigestRefusedException Refused(string path, string problem, (int Line, int Column)? at = null) =>
-        new($"{path}{(at is { } p ? $":{p.Line}:{p.Column}" : "")}: approved hashes file {problem}; " +
+    /// <summary>Where System.Text.Json stopped: it counts lines by LF alone and columns in bytes.</summary>
+    private static TextPosition At(ReadOnlySpan<byte> json, JsonException e)
+    {
+        var lineStart = 0;
+        for (var line = 0L; line < (e.LineNumber ?? 0) && json[lineStart..].IndexOf((byte)'\n') is var next and >= 0; line++)
+            lineStart += next + 1;
+        return TextPosition.InUtf8(json, lineStart + (e.BytePositionInLine ?? 0));
+    }
+
+    private static DigestRefusedException Refused(string path, string problem, TextPosition? at = null) =>
+        new($"{path}{(at is { } p ? $":{p}" : "")}: approved hashes file {problem}; " +
             "fix or replace the file (the launcher never falls back to the default digest)");
 }

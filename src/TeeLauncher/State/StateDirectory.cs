@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
 
@@ -12,7 +11,6 @@ namespace TeeLauncher.State;
 public sealed class StateDirectory(string path)
 {
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode WritableByOthers = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
     public string Path { get; } = path;
@@ -59,7 +57,7 @@ public sealed class StateDirectory(string path)
         {
             if (UnixFile.Status(Path) is null)
                 Directory.CreateDirectory(Path, OwnerOnly);
-            ProveWritable(Path);
+            OutputFile.ProveWritable(Path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -69,10 +67,6 @@ public sealed class StateDirectory(string path)
             throw new StateDirectoryException(created);
     }
 
-    /// <summary>Creates and removes a file in <paramref name="directory"/>; throws the system's reason when it cannot.</summary>
-    public static void ProveWritable(string directory) =>
-        File.Delete(WriteNew(System.IO.Path.Combine(directory, "write-probe"), []));
-
     /// <summary>Holds the exclusive lock of this boot's state until disposed; a second concurrent run is refused.</summary>
     public IDisposable Lock()
     {
@@ -80,39 +74,27 @@ public sealed class StateDirectory(string path)
         if (UnixFile.Status(LockFile, followLinks: false) is { Type: not UnixFileType.Regular } planted)
             throw new StateDirectoryException(
                 $"{LockFile} is {InputFile.Describe(planted.Type)}, not a lock file the launcher made; remove it");
+        FileLock? held;
         try
         {
-            return new FileStream(LockFile, new FileStreamOptions
-            {
-                Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = OwnerReadWrite,
-            });
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw Unwritable(Path, e);
-        }
-        catch (IOException)
-        {
-            throw new StateLockedException($"another tee-launcher run holds {LockFile}; only one run at a time may use {Path}");
-        }
-    }
-
-    /// <summary>
-    /// Writes <paramref name="content"/> to <paramref name="file"/> (mode 0600): into a file created new under a random
-    /// name (exclusive create: a planted file or symbolic link is never opened), then renamed over the old one.
-    /// </summary>
-    public static void WriteAtomically(string file, ReadOnlySpan<byte> content)
-    {
-        string? temporary = null;
-        try
-        {
-            temporary = WriteNew(file, content);
-            File.Move(temporary, file, overwrite: true);
+            held = FileLock.TryTake(LockFile);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            if (temporary is not null)
-                RemoveQuietly(temporary);
+            throw Unwritable(Path, e);
+        }
+        return held ?? throw new StateLockedException($"another tee-launcher run holds {LockFile}; only one run at a time may use {Path}");
+    }
+
+    /// <summary>Replaces <paramref name="file"/> in the state directory with <paramref name="content"/> (mode 0600, see <see cref="OutputFile.Replace"/>).</summary>
+    public static void WriteAtomically(string file, ReadOnlySpan<byte> content)
+    {
+        try
+        {
+            OutputFile.Replace(file, content);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
             throw Unwritable(System.IO.Path.GetDirectoryName(file) ?? file, e);
         }
     }
@@ -120,55 +102,13 @@ public sealed class StateDirectory(string path)
     /// <summary>Creates a directory (0700) that did not exist, under a random name starting with <paramref name="prefix"/>.</summary>
     public static string CreatePrivateDirectory(string stateDir, string prefix)
     {
-        var path = System.IO.Path.Combine(stateDir, prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
         try
         {
-            if (UnixFile.Status(path, followLinks: false) is not null)
-                throw new IOException($"{path} already exists");
-            Directory.CreateDirectory(path, OwnerOnly);
-            if (UnixFile.Status(path, followLinks: false) is not { Type: UnixFileType.Directory } made || made.Owner != UnixFile.EffectiveUser)
-                throw new IOException($"{path} was replaced while it was created");
-            File.SetUnixFileMode(path, OwnerOnly);
-            return path;
+            return OutputFile.CreatePrivateDirectory(stateDir, prefix);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw Unwritable(stateDir, e);
-        }
-    }
-
-    /// <summary>A file (0600) created new beside <paramref name="file"/> holding <paramref name="content"/>: O_CREAT|O_EXCL never follows a link.</summary>
-    private static string WriteNew(string file, ReadOnlySpan<byte> content)
-    {
-        var directory = System.IO.Path.GetDirectoryName(file) ?? ".";
-        var temporary = System.IO.Path.Combine(directory,
-            $".{System.IO.Path.GetFileName(file)}.{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}.tmp");
-        using var stream = new FileStream(temporary, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerReadWrite,
-        });
-        try
-        {
-            stream.Write(content);
-            stream.Flush(flushToDisk: true);
-            return temporary;
-        }
-        catch
-        {
-            RemoveQuietly(temporary);
-            throw;
-        }
-    }
-
-    private static void RemoveQuietly(string file)
-    {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The failure being reported is the one that matters; a stray temporary name is ignored by every reader.
         }
     }
 

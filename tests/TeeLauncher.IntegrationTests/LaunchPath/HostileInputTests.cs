@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
 using TeeLauncher.IntegrationTests.Support;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
@@ -189,16 +190,9 @@ public sealed class HostileInputTests
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(3 + 20), "compose down with stop_timeout 3s bounds the stop");
     }
 
-    private static async Task WaitForRunningAsync(Deployment deployment, LauncherProcess launcher)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (!(await deployment.ContainersAsync()).Any(c => c.State == "running"))
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"compose never started the app container; launcher log:\n{launcher.ErrorSoFar}");
-            await Task.Delay(200);
-        }
-    }
+    private static Task WaitForRunningAsync(Deployment deployment, LauncherProcess launcher) =>
+        Eventually.HoldsAsync(async () => (await deployment.ContainersAsync()).Any(c => c.State == "running"), TimeSpan.FromMinutes(2),
+            () => $"compose to start the app container; launcher log:\n{launcher.ErrorSoFar}", TimeSpan.FromMilliseconds(200));
 
     private static async Task<(string[] Arguments, Dictionary<string, string?> Environment)> BreakAsync(Deployment deployment, string kind)
     {

@@ -149,7 +149,7 @@ public sealed class DstackBackendTests
         var held = rtmr.Rtmr3;
 
         await using var launcher = LauncherProcess.Start(["run", "--config", deployment.ConfigPath]);
-        await WaitUntilAsync(async () => await Images.PresentAsync(DockerEngine.Engine20, deployment.Pinned(cvm.Digest)), TimeSpan.FromMinutes(2));
+        await Eventually.HoldsAsync(() => Images.PresentAsync(DockerEngine.Engine20, deployment.Pinned(cvm.Digest)), TimeSpan.FromMinutes(2), () => "the image to be pulled");
         await Task.Delay(TimeSpan.FromSeconds(2));
         rtmr.Rtmr3.Should().Equal(held, "the launcher waits for dstack's lock before it extends");
         deployment.EventLogLines().Should().BeEmpty("nothing is logged before the lock is held");
@@ -226,10 +226,4 @@ public sealed class DstackBackendTests
         await release.CancelAsync();
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!await condition())
-            await Task.Delay(100, deadline.Token);
-    }
 }

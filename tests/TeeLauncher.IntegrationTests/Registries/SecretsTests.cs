@@ -1,5 +1,6 @@
 using System.Text;
 using TeeLauncher.IntegrationTests.Support;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.IntegrationTests.Registries;
 
@@ -88,15 +89,12 @@ public sealed class SecretsTests
 
     private static async Task<string> CredentialsFolderAsync(string stateDir, TimeSpan timeout)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            if (Directory.Exists(stateDir) && Directory.EnumerateDirectories(stateDir, "docker-config-*").FirstOrDefault() is { } folder
-                && Complete(Path.Combine(folder, "config.json")))
-                return folder;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"no credentials folder appeared in {stateDir} within {timeout}");
+        string? folder = null;
+        await Eventually.HoldsAsync(
+            () => Directory.Exists(stateDir) && (folder = Directory.EnumerateDirectories(stateDir, "docker-config-*").FirstOrDefault()) is not null
+                  && Complete(Path.Combine(folder, "config.json")),
+            timeout, () => $"a credentials folder in {stateDir}", TimeSpan.FromMilliseconds(50));
+        return folder!;
     }
 
     /// <summary>True once the launcher has finished writing the file (it parses as JSON).</summary>

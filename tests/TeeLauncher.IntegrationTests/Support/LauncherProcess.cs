@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using CliWrap;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.IntegrationTests.Support;
 
@@ -61,16 +62,10 @@ public sealed class LauncherProcess : IAsyncDisposable
         return new ToolResult(result.ExitCode, _out.ToString(), _error.ToString());
     }
 
-    public async Task WaitForLogAsync(string text, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!ErrorSoFar.Contains(text, StringComparison.Ordinal))
-        {
-            if (_task.Task.IsCompleted || clock.Elapsed > timeout)
-                throw new TimeoutException($"the launcher never logged '{text}'; its log:\n{ErrorSoFar}");
-            await Task.Delay(100);
-        }
-    }
+    public Task WaitForLogAsync(string text, TimeSpan timeout) =>
+        Eventually.HoldsAsync(
+            () => ErrorSoFar.Contains(text, StringComparison.Ordinal) || (_task.Task.IsCompleted ? throw new TimeoutException($"the launcher exited without logging '{text}'; its log:\n{ErrorSoFar}") : false),
+            timeout, () => $"the launcher to log '{text}'; its log:\n{ErrorSoFar}", TimeSpan.FromMilliseconds(100));
 
     public async ValueTask DisposeAsync()
     {

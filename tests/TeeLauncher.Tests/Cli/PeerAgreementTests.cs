@@ -20,15 +20,6 @@ public sealed class PeerAgreementTests : IDisposable
         _dir.Dispose();
     }
 
-    private static async Task<(int Code, string Out, string Error)> RunWithInputAsync(string input, params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var code = await CommandLineApp.RunAsync(args, new CommandConsole(output, error, new StringReader(input)));
-        return (code, output.ToString(), error.ToString());
-    }
-
-    private static Task<(int Code, string Out, string Error)> RunAsync(params string[] args) => RunWithInputAsync("", args);
-
     private static void ShouldHoldNoControlText(string text) =>
         text.Where(c => c != '\n' && (char.IsControl(c) || "\u2028\u2029\u202e\u2066".Contains(c))).Should().BeEmpty();
 
@@ -44,7 +35,7 @@ public sealed class PeerAgreementTests : IDisposable
     {
         var config = ConfigWith(toml => toml.Replace("event_name = \"mpc-image-digest\"", "event_name = \"mpc\\u2028verified\\u202eok\""));
 
-        var (code, output, _) = await RunAsync("plan", "--config", config);
+        var (code, output, _) = await CommandLine.RunAsync("plan", "--config", config);
 
         code.Should().Be(0);
         output.Should().Contain("event mpc\\u2028verified\\u202eok: payload");
@@ -59,7 +50,7 @@ public sealed class PeerAgreementTests : IDisposable
             {"event":"image-digest","event_payload":"abababababababababababababababababababababababababababababababab"}
             """);
 
-        var (code, output, error) = await RunAsync("verify", "--event-log", log, "--rtmr3", new string('0', 96));
+        var (code, output, error) = await CommandLine.RunAsync("verify", "--event-log", log, "--rtmr3", new string('0', 96));
 
         code.Should().Be(1);
         output.Should().Contain("\\x1b[2J\\x1b[Hverified\\r\\nreplay:");
@@ -74,7 +65,7 @@ public sealed class PeerAgreementTests : IDisposable
         var lines = Enumerable.Range(0, 250).Select(i => $"{{\"event\":\"e{i}\",\"event_payload\":\"\",\"digest\":\"{new string('0', 96)}\"}}");
         var log = _dir.File("bad.jsonl", string.Join('\n', lines));
 
-        var (code, output, _) = await RunAsync("verify", "--event-log", log, "--rtmr3", new string('0', 96), "--json");
+        var (code, output, _) = await CommandLine.RunAsync("verify", "--event-log", log, "--rtmr3", new string('0', 96), "--json");
 
         code.Should().Be(1);
         output.Should().Contain("\"event_count\": 250").And.Contain("and 152 more failures");
@@ -84,9 +75,9 @@ public sealed class PeerAgreementTests : IDisposable
     public async Task An_event_name_of_a_hundred_emoji_is_a_hundred_characters()
     {
         var hundred = ConfigWith(toml => toml.Replace("mpc-image-digest", string.Concat(Enumerable.Repeat("😀", 100))));
-        var (accepted, _, _) = await RunAsync("validate", "--config", hundred);
+        var (accepted, _, _) = await CommandLine.RunAsync("validate", "--config", hundred);
         var over = ConfigWith(toml => toml.Replace("mpc-image-digest", string.Concat(Enumerable.Repeat("😀", 129))));
-        var (refused, _, error) = await RunAsync("validate", "--config", over);
+        var (refused, _, error) = await CommandLine.RunAsync("validate", "--config", over);
 
         accepted.Should().Be(0);
         refused.Should().Be(3);
@@ -102,7 +93,7 @@ public sealed class PeerAgreementTests : IDisposable
             {"approved_hashes": ["{{Digests.B}}"], "schema": {"version": 2, "added": [null, true, 1.5]}, "approved_at": "2026-12-01"}
             """);
 
-        var (code, output, _) = await RunAsync("plan", "--config", _deployment.ConfigFile);
+        var (code, output, _) = await CommandLine.RunAsync("plan", "--config", _deployment.ConfigFile);
 
         code.Should().Be(0);
         output.Should().Contain(Digests.B.ToString());
@@ -123,7 +114,7 @@ public sealed class PeerAgreementTests : IDisposable
             host = "{second}"
             """);
 
-        var (code, _, error) = await RunAsync("validate", "--config", config);
+        var (code, _, error) = await CommandLine.RunAsync("validate", "--config", config);
 
         code.Should().Be(3);
         error.Should().Contain(message);
@@ -139,7 +130,7 @@ public sealed class PeerAgreementTests : IDisposable
             mirrors = ["mirror.internal:5000"]
             """);
 
-        var (code, output, _) = await RunAsync("plan", "--config", config);
+        var (code, output, _) = await CommandLine.RunAsync("plan", "--config", config);
 
         code.Should().Be(0);
         output.Should().Contain("mirror.internal:5000/nearone/mpc-node@");
@@ -157,7 +148,7 @@ public sealed class PeerAgreementTests : IDisposable
             .Replace($"state_dir = \"{_deployment.StateDir}\"", $"state_dir = \"{state}\"")
             .Replace($"file = \"{_deployment.ComposeFile}\"", $"file = \"{Path.Combine(link, "compose.yml")}\""));
 
-        var (code, _, error) = await RunAsync("validate", "--config", config);
+        var (code, _, error) = await CommandLine.RunAsync("validate", "--config", config);
 
         code.Should().Be(3);
         error.Should().Contain("is inside launcher.state_dir");
@@ -167,10 +158,10 @@ public sealed class PeerAgreementTests : IDisposable
     public async Task Encrypt_auth_takes_docker_auth_with_an_empty_password()
     {
         var key = _dir.Combine("registry.key");
-        var (_, publicKey, _) = await RunAsync("keygen", "--out", key);
+        var (_, publicKey, _) = await CommandLine.RunAsync("keygen", "--out", key);
         var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes("user:"));
 
-        var (code, output, error) = await RunWithInputAsync($"{{\"auth\": \"{auth}\"}}", "encrypt-auth", "--pubkey", publicKey.Trim());
+        var (code, output, error) = await CommandLine.RunWithInputAsync($"{{\"auth\": \"{auth}\"}}", "encrypt-auth", "--pubkey", publicKey.Trim());
 
         code.Should().Be(0, error);
         output.Trim().Should().MatchRegex("^[0-9a-f]+$");

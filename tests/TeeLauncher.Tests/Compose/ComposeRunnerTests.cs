@@ -4,6 +4,7 @@ using TeeLauncher.Compose;
 using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.Tests.Compose;
 
@@ -147,10 +148,5 @@ public sealed class ComposeRunnerTests : IDisposable
         (await stop.Should().ThrowAsync<DaemonUnreachableException>()).WithMessage("cannot stop the containers of project 'app' left from before: the docker daemon cannot be reached: *");
     }
 
-    internal static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 1000 && !condition(); i++)
-            await Task.Delay(5);
-        condition().Should().BeTrue();
-    }
+    internal static Task WaitForAsync(Func<bool> condition) => Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(5), poll: TimeSpan.FromMilliseconds(5));
 }

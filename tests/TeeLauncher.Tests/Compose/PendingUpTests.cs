@@ -3,6 +3,7 @@ using TeeLauncher.Compose;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.Tests.Compose;
 
@@ -57,12 +58,7 @@ public sealed class PendingUpTests : IDisposable
         failure.Which.Message.Should().Be("compose failed to start project 'workload': no such command: up");
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-            await Task.Delay(50);
-        condition().Should().BeTrue();
-    }
+    private static Task WaitForAsync(Func<bool> condition) => Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10));
 
     public void Dispose() => _dir.Dispose();
 }

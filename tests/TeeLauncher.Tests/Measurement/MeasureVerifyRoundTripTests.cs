@@ -24,10 +24,10 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
         var (log, compose) = await LaunchAsync();
         var approved = _dir.File("approved.json", $$"""{"approved_hashes": ["{{Digests.B}}", "{{Digests.A}}"]}""");
 
-        var measure = await RunAsync("measure", "--digest", Digests.A.ToString(), "--compose", compose, "--event-name", EventName, "--json");
+        var measure = await CommandLine.RunAsync("measure", "--digest", Digests.A.ToString(), "--compose", compose, "--event-name", EventName, "--json");
         using var prediction = JsonDocument.Parse(measure.Out);
         var rtmr3 = prediction.RootElement.GetProperty("rtmr3").GetString()!;
-        var verify = await RunAsync("verify", "--event-log", log, "--rtmr3", rtmr3, "--approved-hashes", approved,
+        var verify = await CommandLine.RunAsync("verify", "--event-log", log, "--rtmr3", rtmr3, "--approved-hashes", approved,
             "--compose", compose, "--event-name", EventName);
 
         measure.Code.Should().Be(0, measure.Error);
@@ -48,9 +48,9 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
         var rtmr3 = Convert.ToHexStringLower(Replay(new byte[48], File.ReadAllLines(log).Select(DigestOf), SHA384.HashData));
         var otherCompose = _dir.File("other.yml", "services: {other: {}}\n");
 
-        var wrongCompose = await RunAsync("verify", "--event-log", log, "--rtmr3", rtmr3, "--compose", otherCompose, "--event-name", EventName);
-        var wrongRegister = await RunAsync("verify", "--event-log", log, "--rtmr3", new string('0', 96), "--event-name", EventName);
-        var right = await RunAsync("verify", "--event-log", log, "--rtmr3", rtmr3, "--compose", compose, "--event-name", EventName);
+        var wrongCompose = await CommandLine.RunAsync("verify", "--event-log", log, "--rtmr3", rtmr3, "--compose", otherCompose, "--event-name", EventName);
+        var wrongRegister = await CommandLine.RunAsync("verify", "--event-log", log, "--rtmr3", new string('0', 96), "--event-name", EventName);
+        var right = await CommandLine.RunAsync("verify", "--event-log", log, "--rtmr3", rtmr3, "--compose", compose, "--event-name", EventName);
 
         wrongCompose.Code.Should().Be(1);
         wrongCompose.Error.Should().StartWith("tee-launcher: NOT verified: event 2 'launcher-compose-hash': payload ");
@@ -70,9 +70,9 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
         var sha256 = Replay(base256, events.Select(e => SHA256.HashData(e.Preimage())), SHA256.HashData);
         var sha384 = Replay(new byte[48], events.Select(e => SHA384.HashData(e.Preimage())), SHA384.HashData);
 
-        var inSha256 = await RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(sha256), "--base", Convert.ToHexStringLower(base256));
-        var inSha384 = await RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(sha384), "--json");
-        var withoutBase = await RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(sha256));
+        var inSha256 = await CommandLine.RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(sha256), "--base", Convert.ToHexStringLower(base256));
+        var inSha384 = await CommandLine.RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(sha384), "--json");
+        var withoutBase = await CommandLine.RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(sha256));
 
         inSha256.Code.Should().Be(0, inSha256.Out);
         inSha256.Out.Should().Contain("replayed into PCR 14 (sha256 bank)").And.Contain($"image:     {Digests.C}");
@@ -89,8 +89,8 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
         log.Append(EventLogEntry.For(new RuntimeEvent("other", [1]), registerIndex: 15));
         var pcr14 = Replay(new byte[32], [SHA256.HashData(RuntimeEvent.ForImage("image-digest", Digests.C).Preimage())], SHA256.HashData);
 
-        var ambiguous = await RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(pcr14));
-        var chosen = await RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(pcr14), "--pcr-index", "14");
+        var ambiguous = await CommandLine.RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(pcr14));
+        var chosen = await CommandLine.RunAsync("verify", "--event-log", log.Path, "--pcr", Convert.ToHexStringLower(pcr14), "--pcr-index", "14");
 
         ambiguous.Code.Should().Be(1);
         ambiguous.Error.Should().Contain("the log names PCRs 14, 15: choose one with --pcr-index");
@@ -106,7 +106,7 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
     {
         var (log, _) = await LaunchAsync();
 
-        var verify = await RunAsync(["verify", .. arguments.Select(a => a == "LOG" ? log : a)]);
+        var verify = await CommandLine.RunAsync(["verify", .. arguments.Select(a => a == "LOG" ? log : a)]);
 
         verify.Code.Should().Be(code, verify.Error);
         verify.Error.Should().StartWith("tee-launcher: ");
@@ -116,16 +116,16 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
     [Fact]
     public async Task Measure_in_version_2_predicts_the_spec_vector_preimage_form_and_verify_accepts_the_version_2_log()
     {
-        var measure = await RunAsync("measure", "--digest", Digests.D.ToString(), "--event-version", "2", "--json");
+        var measure = await CommandLine.RunAsync("measure", "--digest", Digests.D.ToString(), "--event-version", "2", "--json");
 
         var image = JsonDocument.Parse(measure.Out).RootElement.GetProperty("events")[0];
         image.GetProperty("version").GetInt32().Should().Be(2);
         System.Text.Encoding.UTF8.GetString(Convert.FromHexString(image.GetProperty("preimage").GetString()!))
             .Should().Be($$"""{"name":"image-digest","payload":"{{Digests.D.Hex}}","type":134217729}""");
         var log = _dir.File("v2.jsonl", $$"""{"imr":3,"event_type":134217729,"digest":"{{image.GetProperty("digest").GetString()}}","event":"image-digest","event_payload":"{{Digests.D.Hex}}","version":2}""" + "\n");
-        var verify = await RunAsync("verify", "--event-log", log, "--rtmr3", JsonDocument.Parse(measure.Out).RootElement.GetProperty("rtmr3").GetString()!);
+        var verify = await CommandLine.RunAsync("verify", "--event-log", log, "--rtmr3", JsonDocument.Parse(measure.Out).RootElement.GetProperty("rtmr3").GetString()!);
         verify.Code.Should().Be(0, verify.Out);
-        var unknown = await RunAsync("measure", "--digest", Digests.D.ToString(), "--event-version", "3");
+        var unknown = await CommandLine.RunAsync("measure", "--digest", Digests.D.ToString(), "--event-version", "3");
         unknown.Code.Should().Be(2, "there is no digest version 3");
     }
 
@@ -134,7 +134,7 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
     {
         var start = SHA384.HashData("rtmr3 so far"u8);
 
-        var measure = await RunAsync("measure", "--digest", Digests.D.ToString(), "--base", Convert.ToHexStringLower(start), "--json");
+        var measure = await CommandLine.RunAsync("measure", "--digest", Digests.D.ToString(), "--base", Convert.ToHexStringLower(start), "--json");
 
         var expected = Replay(start, [RuntimeEvent.ForImage(EventNames.DefaultImage, Digests.D).Digest()], SHA384.HashData);
         JsonDocument.Parse(measure.Out).RootElement.GetProperty("rtmr3").GetString().Should().Be(Convert.ToHexStringLower(expected));
@@ -161,11 +161,4 @@ public sealed class MeasureVerifyRoundTripTests : IDisposable
 
     private static byte[] Replay(byte[] start, IEnumerable<byte[]> measurements, Func<byte[], byte[]> hash) =>
         measurements.Aggregate(start, (register, measurement) => hash([.. register, .. measurement]));
-
-    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var code = await CommandLineApp.RunAsync(args, new CommandConsole(output, error, TextReader.Null));
-        return (code, output.ToString(), error.ToString());
-    }
 }

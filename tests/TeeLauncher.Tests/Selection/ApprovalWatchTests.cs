@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using TeeLauncher.Selection;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.Tests.Selection;
 
@@ -42,13 +43,7 @@ public sealed class ApprovalWatchTests : IDisposable
     }
 
     /// <summary>Real inotify and a real settle time: waits up to 20 s on a busy machine.</summary>
-    private static async Task WaitFor(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition() && DateTime.UtcNow < deadline)
-            await Task.Delay(10);
-        condition().Should().BeTrue();
-    }
+    private static Task WaitFor(Func<bool> condition) => Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(20), poll: TimeSpan.FromMilliseconds(10));
 
     [Fact]
     public Task A_write_in_place_is_seen() => WatchUntilJudgedAsync(() => System.IO.File.WriteAllText(File, "new"));

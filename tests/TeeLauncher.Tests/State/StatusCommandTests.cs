@@ -32,7 +32,7 @@ public sealed class StatusCommandTests : IDisposable
         var config = Config;
         _dir.File("state/status.json", content);
 
-        var (code, stdout, stderr) = await RunAsync("status", "--config", config);
+        var (code, stdout, stderr) = await CommandLine.RunAsync("status", "--config", config);
 
         code.Should().Be(3, stderr);
         stdout.Should().BeEmpty();
@@ -49,7 +49,7 @@ public sealed class StatusCommandTests : IDisposable
              "error": "registry said: denied\u001b[2J\nINF forged line"}
             """);
 
-        var (code, stdout, stderr) = await RunAsync("status", "--config", config);
+        var (code, stdout, stderr) = await CommandLine.RunAsync("status", "--config", config);
 
         code.Should().Be(0, stderr);
         stdout.Should().Contain("error:       registry said: denied\\x1b[2J\\nINF forged line").And.NotContain("\u001b");
@@ -67,7 +67,7 @@ public sealed class StatusCommandTests : IDisposable
                           "since": "2026-12-01T07:58:00Z", "checked_at": "2026-12-01T08:00:00Z"}}
             """);
 
-        var (code, stdout, stderr) = await RunAsync("status", "--config", config);
+        var (code, stdout, stderr) = await CommandLine.RunAsync("status", "--config", config);
 
         code.Should().Be(0, stderr);
         stdout.Should().Contain("  service web: 4 restarts since launch, last exit 3 at 2026-12-01 07:59:00Z, restarting now\n")
@@ -77,11 +77,4 @@ public sealed class StatusCommandTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
-
-    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var code = await CommandLineApp.RunAsync(args, new CommandConsole(output, error, TextReader.Null));
-        return (code, output.ToString(), error.ToString());
-    }
 }
