@@ -1,4 +1,5 @@
 using TeeLauncher.IntegrationTests.Support;
+using TeeLauncher.Testing;
 
 namespace TeeLauncher.IntegrationTests.LaunchPath;
 
@@ -124,14 +125,6 @@ public sealed class ServiceTests
             .And.Contain(l => l.StartsWith("<6>"));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, LauncherProcess launcher)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"condition not met within {timeout}; launcher log:\n{launcher.ErrorSoFar}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, LauncherProcess launcher) =>
+        Eventually.HoldsAsync(condition, timeout, () => $"the condition; launcher log:\n{launcher.ErrorSoFar}", TimeSpan.FromMilliseconds(100));
 }

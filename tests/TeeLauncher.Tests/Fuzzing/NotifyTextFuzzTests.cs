@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging.Abstractions;
 using TeeLauncher.Launch;
 using TeeLauncher.Testing;
+using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Fuzzing;
 
@@ -21,7 +22,7 @@ public sealed class NotifyTextFuzzTests
     [Fact]
     public void Mutated_failure_and_progress_text_is_one_clean_assignment()
     {
-        var notifier = new Notifier();
+        var notifier = new RecordingNotifier();
         var status = new StatusRecorder("launcher.toml", notifier, NullLogger.Instance);
         var mutator = new Mutator(20_001, Tokens);
         var seed = "approved hashes file entry 1: 'sha256:zz' is not a digest"u8.ToArray();
@@ -33,17 +34,8 @@ public sealed class NotifyTextFuzzTests
             status.PullProgress(text);
         }
 
-        notifier.States.Should().HaveCount(6000);
-        notifier.States.Should().OnlyContain(state => state.StartsWith("STATUS=", StringComparison.Ordinal)
+        notifier.Messages.Should().HaveCount(6000);
+        notifier.Messages.Should().OnlyContain(state => state.StartsWith("STATUS=", StringComparison.Ordinal)
             && !state.Any(c => char.IsControl(c) || FuzzRun.IsInvisibleLineOrDirection(c)));
-    }
-
-    private sealed class Notifier : ISystemdNotifier
-    {
-        public List<string> States { get; } = [];
-
-        public bool IsEnabled => true;
-
-        public void Notify(ServiceState state) => States.Add(state.ToString());
     }
 }

@@ -36,7 +36,7 @@ public sealed class StatusRecorderTests : IDisposable
         status.Pulling(1);
         status.PullProgress("pulling 1 image: app 1/2 layers done");
 
-        _notifier.Lines.Should().Equal(
+        _notifier.Messages.Should().Equal(
             "STATUS=loading configuration", "STATUS=failed: no config", "STATUS=pulling 1 image", "STATUS=pulling 1 image: app 1/2 layers done");
         File.Exists(StatusFile).Should().BeFalse();
     }
@@ -58,7 +58,7 @@ public sealed class StatusRecorderTests : IDisposable
         written.GetProperty("updated_at").GetDateTimeOffset().Should().Be(_time.GetUtcNow());
         written.GetProperty("image").GetString().Should().Be(image.Reference);
         written.GetProperty("compose_file").GetString().Should().Be("/state/compose.rendered.yml");
-        _notifier.Lines.Should().Equal("STATUS=measuring", $"STATUS=running {image}");
+        _notifier.Messages.Should().Equal("STATUS=measuring", $"STATUS=running {image}");
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class StatusRecorderTests : IDisposable
         status.Restarts([new ServiceRestarts("db", 0, null, null, false), new ServiceRestarts("web", 4, 3, exited, false)]);
         status.Restarts([new ServiceRestarts("db", 0, null, null, false), new ServiceRestarts("web", 4, 3, exited, false)]);
 
-        _notifier.Lines.Should().Equal(
+        _notifier.Messages.Should().Equal(
             $"STATUS=running {image}",
             $"STATUS=restarting web (4 restarts since launch, last exit 3 at 2026-12-01 08:00:03Z); running {image}",
             $"STATUS=running {image}; web (4 restarts since launch, last exit 3 at 2026-12-01 08:00:03Z)");
@@ -115,7 +115,7 @@ public sealed class StatusRecorderTests : IDisposable
         status.Approval(new ApprovalVerdict(ApprovalState.Unreadable, "/shared/approved.json: approved hashes file is not valid JSON\u001b[2J"), UnapprovedPolicy.Report, since);
         status.Approval(new ApprovalVerdict(ApprovalState.Unapproved, "no longer listed"), UnapprovedPolicy.Report, since);
 
-        _notifier.Lines.Should().Equal(
+        _notifier.Messages.Should().Equal(
             $"STATUS=running {image}",
             $"STATUS=running {image}; a newer image is approved; it runs after the next boot",
             $"STATUS=running {image}; the approved list cannot be read since 2026-12-01 08:00:00Z: approval unknown",
@@ -139,18 +139,9 @@ public sealed class StatusRecorderTests : IDisposable
         status.Failed(new InvalidOperationException($"approved list field {hostile}"));
         status.PullProgress(hostile);
 
-        _notifier.Lines.Should().Equal($"STATUS=failed: approved list field {escaped}", $"STATUS={escaped}");
-        _notifier.Lines.Should().OnlyContain(line => !line.Any(c => char.IsControl(c) || c == '\u2028' || c == '\u202e'));
+        _notifier.Messages.Should().Equal($"STATUS=failed: approved list field {escaped}", $"STATUS={escaped}");
+        _notifier.Messages.Should().OnlyContain(line => !line.Any(c => char.IsControl(c) || c == '\u2028' || c == '\u202e'));
     }
 
     public void Dispose() => _dir.Dispose();
-
-    private sealed class RecordingNotifier : ISystemdNotifier
-    {
-        public List<string> Lines { get; } = [];
-
-        public bool IsEnabled => true;
-
-        public void Notify(ServiceState state) => Lines.Add(state.ToString());
-    }
 }
