@@ -94,18 +94,13 @@ public static partial class ConfigLoader
 
     private static ImageSettings ReadImage(TableReader section, string baseDirectory)
     {
-        var reference = section.String("reference");
-        if (reference is null && !section.Has("reference"))
-            section.Problem("reference", "image.reference is required: the repository to pull, such as \"registry.example.com/acme/node\"");
-        else if (reference is not null)
-            CheckReference(section, reference);
-
+        var reference = Reference(section);
         var onUnapproved = section.Choice("on_unapproved", UnapprovedPolicy.Stop, ConfigSpellings.UnapprovedPolicies);
         var interval = section.Duration("approval_check_interval", ImageSettings.DefaultApprovalCheckInterval);
         if (interval < MinApprovalCheckInterval)
             section.Problem("approval_check_interval", $"image.approval_check_interval must be at least {Durations.Format(MinApprovalCheckInterval)}");
         return new ImageSettings(
-            reference ?? "",
+            reference,
             Digest(section, "default_digest"),
             Digest(section, "override_digest"),
             section.Path("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null)
@@ -126,20 +121,23 @@ public static partial class ConfigLoader
 
     private static readonly TimeSpan MinApprovalCheckInterval = TimeSpan.FromSeconds(1);
 
-    private static void CheckReference(TableReader section, string reference)
+    /// <summary>The repository to pull, parsed once here; null when it is missing or invalid (a problem says which).</summary>
+    private static ImageReference? Reference(TableReader section)
     {
-        if (reference.Contains('@'))
+        if (section.String("reference") is not { } text)
         {
-            section.Problem("reference", "image.reference must name a repository without a digest; put the digest in image.default_digest or image.override_digest");
-            return;
+            if (!section.Has("reference"))
+                section.Problem("reference", "image.reference is required: the repository to pull, such as \"registry.example.com/acme/node\"");
+            return null;
         }
         try
         {
-            ImageReference.Parse(reference);
+            return ImageReference.Parse(text);
         }
         catch (ImageReferenceException e)
         {
-            section.Problem("reference", $"image.reference '{reference}' is invalid: {e.Message}");
+            section.Problem("reference", $"image.reference '{text}' is invalid: {e.Message}");
+            return null;
         }
     }
 

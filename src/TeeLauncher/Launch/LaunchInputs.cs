@@ -63,7 +63,7 @@ public sealed record LaunchInputs(
             }, config.Compose.File);
         var credentials = Collect(problems, () => RegistryCredentialStore.Load(config), config.SourcePath);
 
-        var image = configProblems.Count == 0 ? ImageReference.Parse(config.Image.Reference) : null;
+        var image = configProblems.Count == 0 ? config.Image.Reference : null;
         var sources = image is null ? null : Collect(problems, () => PullSource.For(image, config.Registries, config.Image.Archives, config.Pull.ArchivePort), config.SourcePath);
         if (problems.Count > 0 || template is null || credentials is null || image is null || sources is null)
             return (null, problems);
