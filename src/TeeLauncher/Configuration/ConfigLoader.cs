@@ -68,10 +68,7 @@ public static partial class ConfigLoader
             return new LauncherConfig(Path.GetFullPath(path), launcher, image, pull, registries, measurement, compose, context.Locations());
         });
 
-    /// <summary>
-    /// The keys of each table ("registry.mirrors" for a mirror), in the order they are read: what the loader reads from a
-    /// document that has one of every table.
-    /// </summary>
+    /// <summary>The keys of each table ("registry.mirrors" for a mirror): what the loader reads from a document that has one of every table.</summary>
     internal static IReadOnlyDictionary<string, IReadOnlyList<string>> Schema()
     {
         var context = new ConfigReadContext("schema.toml");
