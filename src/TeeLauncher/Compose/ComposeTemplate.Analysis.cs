@@ -143,7 +143,7 @@ public sealed partial class ComposeTemplate
             var reference = Substitute(scalar.Value, Env, measured: null);
             if (scalar.Value.Contains(ImagePlaceholder))
                 return;
-            if (!PinnedSyntax().IsMatch(reference) || !PinnedImage.TryParse(reference, out var pinned))
+            if (!PinnedImage.TryParse(reference, out var pinned))
             {
                 Problems.Add(At(scalar.Start, $"image '{reference}' of service '{name}' is not pinned: every other service image must be <repository>@sha256:<64 hex>"));
                 return;

@@ -190,9 +190,6 @@ public sealed partial class ComposeTemplate
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex VariableName();
 
-    [GeneratedRegex(@"^\S+@sha256:[0-9a-f]{64}$")]
-    private static partial Regex PinnedSyntax();
-
     [GeneratedRegex(@"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
     private static partial Regex TokenPattern();
 }
