@@ -170,7 +170,7 @@ public static partial class ConfigLoader
             return [];
 
         var registries = new List<RegistrySettings>();
-        var seenHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var seenHosts = new HashSet<string>(RegistryHost.Comparer);
         for (var i = 0; i < tables.Count; i++)
         {
             var registry = TableReader.Read(tables[i], $"registry[{i}]", context, section =>

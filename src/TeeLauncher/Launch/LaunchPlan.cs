@@ -75,7 +75,7 @@ public sealed record LaunchPlan(
     /// <summary>Which kind of credentials a host gets: never the secret itself.</summary>
     private static string CredentialsOf(LauncherConfig config, string host)
     {
-        var registry = config.Registries.FirstOrDefault(r => string.Equals(r.Host, host, StringComparison.OrdinalIgnoreCase));
+        var registry = config.Registries.FirstOrDefault(r => RegistryHost.Comparer.Equals(r.Host, host));
         return registry switch
         {
             { EncryptedAuth: not null } => "encrypted_auth",
