@@ -13,33 +13,6 @@ public sealed record ModelExpectation(IReadOnlyCollection<string> MeasuredServic
 /// </summary>
 public static class ComposeModel
 {
-    private static readonly HashSet<string> TopLevelKeys = ["version", "name", "services", "networks", "volumes", "configs", "secrets"];
-
-    private static readonly HashSet<string> DefinitionKeys = ["name", "file", "content", "external", "labels"];
-
-    /// <summary>
-    /// The service keys compose may run with. Each configures the container of the service's image from values that are
-    /// in the measured file and nowhere else, or is checked here: image (measured or pulled), environment (no value left
-    /// for compose to fill), volumes (no relative, <c>~</c> or unpulled image source), scale, deploy and profiles (the
-    /// measured service runs), pull_policy (never a pull: the template check). Keys that run something besides the image
-    /// (<c>provider</c>: a plugin binary; <c>use_api_socket</c>: the engine socket and the CLI's credentials;
-    /// <c>develop</c>, <c>models</c>, <c>build</c>) or read content from elsewhere (<c>extends</c>, <c>env_file</c>,
-    /// <c>label_file</c>) are absent, and so is every key compose adds later until it is judged.
-    /// </summary>
-    private static readonly HashSet<string> ServiceKeys =
-    [
-        "image", "command", "entrypoint", "environment", "volumes", "scale", "deploy", "profiles", "pull_policy",
-        "annotations", "attach", "blkio_config", "cap_add", "cap_drop", "cgroup", "cgroup_parent", "configs", "container_name",
-        "cpu_count", "cpu_percent", "cpu_period", "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset",
-        "depends_on", "device_cgroup_rules", "devices", "dns", "dns_opt", "dns_search", "domainname", "expose", "external_links",
-        "extra_hosts", "gpus", "group_add", "healthcheck", "hostname", "init", "ipc", "isolation", "labels", "links", "logging",
-        "mac_address", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit", "network_mode", "networks",
-        "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "ports", "post_start", "pre_stop", "privileged",
-        "read_only", "restart", "runtime", "secrets", "security_opt", "shm_size", "stdin_open", "stop_grace_period",
-        "stop_signal", "storage_opt", "sysctls", "tmpfs", "tty", "ulimits", "user", "userns_mode", "uts", "volumes_from",
-        "working_dir",
-    ];
-
     /// <summary>Reads compose's <c>config</c> output: JSON when it starts with '{', else YAML.</summary>
     public static YamlNode? Read(string output)
     {
@@ -61,7 +34,7 @@ public static class ComposeModel
         }
         foreach (var (key, value) in top.Entries)
         {
-            if (!TopLevelKeys.Contains(key.Value) && !key.Value.StartsWith("x-", StringComparison.Ordinal))
+            if (!ComposePolicy.IsTopLevelKey(key.Value))
                 problems.Add($"the top-level key '{key.Value}' is not one the launcher knows to be safe");
             else if (key.Value is "configs" or "secrets" && value is YamlMapping definitions)
                 JudgeDefinitions(key.Value, definitions, seal, problems);
@@ -86,7 +59,7 @@ public static class ComposeModel
                 continue;
             foreach (var (key, value) in mapping.Entries)
             {
-                if (!DefinitionKeys.Contains(key.Value))
+                if (!ComposePolicy.DefinitionKeys.Contains(key.Value))
                     problems.Add($"{kind}.{name.Value} has '{key.Value}', which the launcher does not allow: only file, content, external, name and labels");
                 else if (key.Value == "file" && value is YamlScalar file && seal.Holds(file.Value))
                     problems.Add($"{kind}.{name.Value}: {RelativePath}");
@@ -102,7 +75,7 @@ public static class ComposeModel
         var measured = expected.MeasuredServices.Contains(name);
         foreach (var (key, value) in service.Entries)
         {
-            if (!ServiceKeys.Contains(key.Value))
+            if (!ComposePolicy.ServiceKeys.Contains(key.Value))
             {
                 problems.Add($"service '{name}' has '{key.Value}', which is not on the launcher's list of service keys known to run only the measured file (docs/spec.md §7)");
                 continue;

@@ -50,42 +50,36 @@ public static partial class ConfigLoader
         return (config, context.Problems);
     }
 
-    private static LauncherConfig Bind(TomlTable document, string path, ConfigReadContext context)
+    private static LauncherConfig Bind(TomlTable document, string path, ConfigReadContext context) =>
+        TableReader.Read(document, "", context, root =>
+        {
+            var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
+            var launcher = root.Section("launcher", section => ReadLauncher(section, baseDirectory));
+            var image = root.Section("image", section =>
+            {
+                if (!root.Has("image"))
+                    section.ProblemAt(new TomlPosition(1, 1), "missing table [image]");
+                return ReadImage(section, baseDirectory);
+            });
+            var pull = root.Section("pull", ReadPull);
+            var registries = ReadRegistries(root, context, baseDirectory);
+            var measurement = root.Section("measurement", section => ReadMeasurement(section, launcher, baseDirectory));
+            var compose = root.Section("compose", section => ReadCompose(section, launcher, baseDirectory));
+            return new LauncherConfig(Path.GetFullPath(path), launcher, image, pull, registries, measurement, compose, context.Locations());
+        });
+
+    /// <summary>The keys of each table ("registry.mirrors" for a mirror): what the loader reads from a document that has one of every table.</summary>
+    internal static IReadOnlyDictionary<string, IReadOnlyList<string>> Schema()
     {
-        var root = new TableReader(document, "", context, ["launcher", "image", "pull", "registry", "measurement", "compose"]);
-        var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
-
-        var launcher = ReadLauncher(Section(root, "launcher", context), baseDirectory);
-        var image = ReadImage(Section(root, "image", context, required: true), baseDirectory);
-        var pull = ReadPull(Section(root, "pull", context));
-        var registries = ReadRegistries(document, context, baseDirectory);
-        var measurement = ReadMeasurement(Section(root, "measurement", context), launcher, baseDirectory);
-        var composeSection = Section(root, "compose", context);
-        var compose = ReadCompose(composeSection, baseDirectory);
-        if (IsWithin(compose.File, launcher.StateDir))
-            composeSection.Problem("file", $"compose.file '{compose.File}' is inside launcher.state_dir '{launcher.StateDir}': the state directory is the launcher's own; keep the template elsewhere");
-
-        return new LauncherConfig(Path.GetFullPath(path), launcher, image, pull, registries, measurement, compose, context.Locations());
+        var context = new ConfigReadContext("schema.toml");
+        Bind(TomlDocument.Parse("[[registry]]\nmirrors = [{}]\n"u8, "schema.toml"), "schema.toml", context);
+        return context.KeysAsked
+            .Select(k => IndexSuffix().Replace(k, ""))
+            .Where(k => k.Contains('.'))
+            .Distinct()
+            .GroupBy(k => k[..k.LastIndexOf('.')], k => k[(k.LastIndexOf('.') + 1)..])
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g]);
     }
-
-    private static TableReader Section(TableReader root, string name, ConfigReadContext context, bool required = false)
-    {
-        var table = root.Table(name);
-        if (table is null && required && !root.Has(name))
-            context.AddAt(new TomlPosition(1, 1), $"missing table [{name}]");
-        return new TableReader(table, name, context, Schema[name]);
-    }
-
-    internal static readonly IReadOnlyDictionary<string, string[]> Schema = new Dictionary<string, string[]>
-    {
-        ["launcher"] = ["platform", "state_dir", "credentials_key_file"],
-        ["image"] = ["reference", "default_digest", "override_digest", "approved_hashes_file", "on_unapproved", "approval_check_interval", "archives"],
-        ["pull"] = ["policy", "attempts", "backoff_initial", "backoff_max", "attempt_timeout", "deadline", "concurrency", "archive_port"],
-        ["registry"] = ["host", "mirrors", "username", "password_file", "encrypted_auth"],
-        ["registry.mirrors"] = ["location", "replaces"],
-        ["measurement"] = ["backend", "event_name", "compose_event", "event_version", "event_log", "dstack_socket", "dstack_event_dir", "dstack_platform", "tdx_rtmr_path", "tpm_pcr", "tpm_tcti"],
-        ["compose"] = ["file", "project", "command", "env", "stop_timeout", "supervise"],
-    };
 
     private static LauncherSettings ReadLauncher(TableReader section, string baseDirectory) => new(
         section.Choice("platform", LauncherSettings.Default.Platform, ConfigSpellings.Platforms),
@@ -94,18 +88,13 @@ public static partial class ConfigLoader
 
     private static ImageSettings ReadImage(TableReader section, string baseDirectory)
     {
-        var reference = section.String("reference");
-        if (reference is null && !section.Has("reference"))
-            section.Problem("reference", "image.reference is required: the repository to pull, such as \"registry.example.com/acme/node\"");
-        else if (reference is not null)
-            CheckReference(section, reference);
-
+        var reference = Reference(section);
         var onUnapproved = section.Choice("on_unapproved", UnapprovedPolicy.Stop, ConfigSpellings.UnapprovedPolicies);
         var interval = section.Duration("approval_check_interval", ImageSettings.DefaultApprovalCheckInterval);
         if (interval < MinApprovalCheckInterval)
             section.Problem("approval_check_interval", $"image.approval_check_interval must be at least {Durations.Format(MinApprovalCheckInterval)}");
         return new ImageSettings(
-            reference ?? "",
+            reference,
             Digest(section, "default_digest"),
             Digest(section, "override_digest"),
             section.Path("approved_hashes_file") is { } approved ? FullPath(baseDirectory, approved) : null)
@@ -126,20 +115,23 @@ public static partial class ConfigLoader
 
     private static readonly TimeSpan MinApprovalCheckInterval = TimeSpan.FromSeconds(1);
 
-    private static void CheckReference(TableReader section, string reference)
+    /// <summary>The repository to pull, parsed once here; null when it is missing or invalid (a problem says which).</summary>
+    private static ImageReference? Reference(TableReader section)
     {
-        if (reference.Contains('@'))
+        if (section.String("reference") is not { } text)
         {
-            section.Problem("reference", "image.reference must name a repository without a digest; put the digest in image.default_digest or image.override_digest");
-            return;
+            if (!section.Has("reference"))
+                section.Problem("reference", "image.reference is required: the repository to pull, such as \"registry.example.com/acme/node\"");
+            return null;
         }
         try
         {
-            ImageReference.Parse(reference);
+            return ImageReference.Parse(text);
         }
         catch (ImageReferenceException e)
         {
-            section.Problem("reference", $"image.reference '{reference}' is invalid: {e.Message}");
+            section.Problem("reference", $"image.reference '{text}' is invalid: {e.Message}");
+            return null;
         }
     }
 
@@ -172,52 +164,48 @@ public static partial class ConfigLoader
         return settings;
     }
 
-    private static IReadOnlyList<RegistrySettings> ReadRegistries(TomlTable document, ConfigReadContext context, string baseDirectory)
+    private static IReadOnlyList<RegistrySettings> ReadRegistries(TableReader root, ConfigReadContext context, string baseDirectory)
     {
-        if (!document.TryGetValue("registry", out var value))
+        if (root.Tables("registry") is not { } tables)
             return [];
-        if (value is not TomlTableArray tables)
-        {
-            context.AddAt(document.ValuePosition("registry"), "registry must be an array of tables: write each as [[registry]]");
-            return [];
-        }
 
         var registries = new List<RegistrySettings>();
-        var seenHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var seenHosts = new HashSet<string>(RegistryHost.Comparer);
         for (var i = 0; i < tables.Count; i++)
         {
-            var section = new TableReader(tables[i], $"registry[{i}]", context, Schema["registry"]);
-            var written = section.String("host");
-            if (written is null)
+            var registry = TableReader.Read(tables[i], $"registry[{i}]", context, section =>
             {
-                context.AddAt(tables[i].Position, $"registry[{i}] needs host = \"host[:port]\"");
-                continue;
-            }
-            // Matched against image references, which name Docker Hub "docker.io" whichever way they were written.
-            var host = RegistryHost.Canonical(written);
-            if (RegistryHost.Problem(host) is { } hostProblem)
-                section.Problem("host", $"registry[{i}].host: {hostProblem}");
-            else if (!seenHosts.Add(host))
-                section.Problem("host", host == written
-                    ? $"registry host '{host}' is configured twice"
-                    : $"registry host '{written}' is Docker Hub, '{host}', which is configured twice");
+                var written = section.String("host");
+                // Matched against image references, which name Docker Hub "docker.io" whichever way they were written.
+                var host = written is null ? null : RegistryHost.Canonical(written);
+                if (host is null)
+                    section.ProblemAt(tables[i].Position, $"registry[{i}] needs host = \"host[:port]\"");
+                else if (RegistryHost.Problem(host) is { } hostProblem)
+                    section.Problem("host", $"registry[{i}].host: {hostProblem}");
+                else if (!seenHosts.Add(host))
+                    section.Problem("host", host == written
+                        ? $"registry host '{host}' is configured twice"
+                        : $"registry host '{written}' is Docker Hub, '{host}', which is configured twice");
 
-            var mirrors = ReadMirrors(section, $"registry[{i}].mirrors", context);
+                var mirrors = ReadMirrors(section, $"registry[{i}].mirrors", context);
 
-            var username = section.String("username");
-            var passwordFile = section.Path("password_file");
-            var encryptedAuth = section.String("encrypted_auth");
-            if (section.Has("username") != section.Has("password_file"))
-                section.Problem(section.Has("username") ? "username" : "password_file", $"registry[{i}] needs both username and password_file, or neither");
-            if (section.Has("encrypted_auth") && (section.Has("username") || section.Has("password_file")))
-                section.Problem("encrypted_auth", $"registry[{i}] sets encrypted_auth and username/password_file: keep one of them");
+                var username = section.String("username");
+                var passwordFile = section.Path("password_file");
+                var encryptedAuth = section.String("encrypted_auth");
+                if (section.Has("username") != section.Has("password_file"))
+                    section.Problem(section.Has("username") ? "username" : "password_file", $"registry[{i}] needs both username and password_file, or neither");
+                if (section.Has("encrypted_auth") && (section.Has("username") || section.Has("password_file")))
+                    section.Problem("encrypted_auth", $"registry[{i}] sets encrypted_auth and username/password_file: keep one of them");
 
-            registries.Add(new RegistrySettings(
-                host,
-                mirrors,
-                username,
-                passwordFile is null ? null : FullPath(baseDirectory, passwordFile),
-                encryptedAuth));
+                return host is null ? null : new RegistrySettings(
+                    host,
+                    mirrors,
+                    username,
+                    passwordFile is null ? null : FullPath(baseDirectory, passwordFile),
+                    encryptedAuth);
+            });
+            if (registry is not null)
+                registries.Add(registry);
         }
         return registries;
     }
@@ -234,7 +222,7 @@ public static partial class ConfigLoader
             var mirror = array[j] switch
             {
                 string location => Mirror(location, "", problem => context.AddAt(array.ItemPosition(j), $"{item}: {problem}")),
-                TomlTable table => MirrorTable(new TableReader(table, item, context, Schema["registry.mirrors"]), item),
+                TomlTable table => TableReader.Read(table, item, context, mirror => MirrorTable(mirror, item)),
                 var other => Refused(() => context.AddAt(array.ItemPosition(j),
                     $"{item} must be a string \"host[:port][/path]\" or a table {{ location = \"host[:port][/path]\", replaces = \"path\" }}, found {TomlTypes.Describe(other)}")),
             };
@@ -246,12 +234,12 @@ public static partial class ConfigLoader
 
     private static MirrorSettings? MirrorTable(TableReader mirror, string item)
     {
-        if (mirror.String("location") is not { } location)
-        {
+        var location = mirror.String("location");
+        if (location is null)
             mirror.Problem("location", $"{item} needs location = \"host[:port][/path]\"");
-            return null;
-        }
         var replaces = mirror.String("replaces", "");
+        if (location is null)
+            return null;
         if (mirror.Has("replaces") && RepositoryPathProblem(replaces) is { } problem)
             return Refused(() => mirror.Problem("replaces", $"{mirror.Key("replaces")}: {problem}"));
         return Mirror(location, replaces, problem => mirror.Problem("location", $"{mirror.Key("location")}: {problem}"));
@@ -312,20 +300,23 @@ public static partial class ConfigLoader
             section.Choice("dstack_platform", defaults.DstackPlatform, ConfigSpellings.DstackPlatforms));
     }
 
-    private static ComposeSettings ReadCompose(TableReader section, string baseDirectory)
+    private static ComposeSettings ReadCompose(TableReader section, LauncherSettings launcher, string baseDirectory)
     {
         var defaults = ComposeSettings.Default;
         var project = section.String("project", defaults.Project);
         if (!ProjectName().IsMatch(project))
             section.Problem("project", $"compose.project '{project}' must be lowercase letters, digits, '_' or '-', starting with a letter or digit");
 
-        return new ComposeSettings(
+        var compose = new ComposeSettings(
             FullPath(baseDirectory, section.Path("file") ?? defaults.File),
             project,
             section.Choice("command", defaults.Command, ConfigSpellings.ComposeCommands),
             ReadEnv(section),
             section.Duration("stop_timeout", defaults.StopTimeout),
             section.Boolean("supervise", defaults.Supervise));
+        if (IsWithin(compose.File, launcher.StateDir))
+            section.Problem("file", $"compose.file '{compose.File}' is inside launcher.state_dir '{launcher.StateDir}': the state directory is the launcher's own; keep the template elsewhere");
+        return compose;
     }
 
     private static Dictionary<string, string> ReadEnv(TableReader section)
@@ -364,4 +355,7 @@ public static partial class ConfigLoader
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvName();
+
+    [GeneratedRegex(@"\[[0-9]+\]")]
+    private static partial Regex IndexSuffix();
 }

@@ -23,8 +23,9 @@ public sealed record LauncherSettings(Platform Platform, string StateDir, string
     public static readonly LauncherSettings Default = new(Platform.Tee, "/run/tee-launcher", "/etc/tee-launcher/registry.key");
 }
 
+/// <param name="Reference">The repository to pull; null only in a config read with problems.</param>
 public sealed record ImageSettings(
-    string Reference,
+    ImageReference? Reference,
     ImageDigest? DefaultDigest,
     ImageDigest? OverrideDigest,
     string? ApprovedHashesFile)

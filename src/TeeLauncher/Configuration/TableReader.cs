@@ -5,29 +5,51 @@ using TeeLauncher.Values;
 namespace TeeLauncher.Configuration;
 
 /// <summary>
-/// Reads one TOML table against its schema: unknown keys and wrong types become problems at their
-/// position, and every key read is remembered so later checks can point at it.
+/// Reads one TOML table. The keys a table has are the keys its reading code reads: whatever the table holds that no read
+/// asked for is an unknown key, reported at its position where the table's problems begin, so a key cannot be accepted
+/// without being read. Wrong types become problems at their position, and every key read is remembered so later checks
+/// can point at it.
 /// </summary>
 internal sealed class TableReader
 {
     private readonly TomlTable? _table;
     private readonly string _path;
     private readonly ConfigReadContext _context;
+    private readonly List<string> _read = [];
+    private readonly int _firstProblem;
 
-    public TableReader(TomlTable? table, string path, ConfigReadContext context, IReadOnlyCollection<string> knownKeys)
+    private TableReader(TomlTable? table, string path, ConfigReadContext context)
     {
         _table = table;
         _path = path;
         _context = context;
-        if (table is null)
+        _firstProblem = context.Problems.Count;
+    }
+
+    /// <summary>Reads <paramref name="table"/> (null when absent) with <paramref name="read"/>, then refuses every key it did not read.</summary>
+    public static T Read<T>(TomlTable? table, string path, ConfigReadContext context, Func<TableReader, T> read)
+    {
+        var reader = new TableReader(table, path, context);
+        var value = read(reader);
+        reader.RefuseUnreadKeys();
+        return value;
+    }
+
+    /// <summary>Reads the sub-table <paramref name="key"/>, present or not, as <see cref="Read"/> does.</summary>
+    public T Section<T>(string key, Func<TableReader, T> read) => Read(Table(key), Key(key), _context, read);
+
+    private void RefuseUnreadKeys()
+    {
+        if (_table is null)
             return;
-        foreach (var (key, _) in table)
+        var where = _path.Length == 0 ? "at the top level" : $"in [{_path}]";
+        var at = _firstProblem;
+        foreach (var (key, _) in _table)
         {
-            if (knownKeys.Contains(key))
+            if (_read.Contains(key))
                 continue;
-            var hint = NearMatch.Find(key, knownKeys) is { } meant ? $"; did you mean '{meant}'?" : "";
-            var where = path.Length == 0 ? "at the top level" : $"in [{path}]";
-            context.AddAt(table.KeyPosition(key), $"unknown key '{key}' {where}{hint}");
+            var hint = NearMatch.Find(key, _read) is { } meant ? $"; did you mean '{meant}'?" : "";
+            _context.InsertAt(at++, _table.KeyPosition(key), $"unknown key '{key}' {where}{hint}");
         }
     }
 
@@ -104,6 +126,18 @@ internal sealed class TableReader
 
     public TomlArray? Array(string key, string expected) => Read<TomlArray>(key, expected);
 
+    /// <summary>An array of tables, written <c>[[key]]</c>.</summary>
+    public TomlTableArray? Tables(string key)
+    {
+        Asked(key);
+        if (_table is null || !_table.TryGetValue(key, out var value))
+            return null;
+        if (value is TomlTableArray tables)
+            return tables;
+        Problem(key, $"{Key(key)} must be an array of tables: write each as [[{Key(key)}]]");
+        return null;
+    }
+
     public IReadOnlyList<string> StringArray(string key)
     {
         if (Read<TomlArray>(key, "an array of strings") is not { } array)
@@ -123,8 +157,16 @@ internal sealed class TableReader
 
     public void ProblemAt(TomlPosition at, string message) => _context.AddAt(at, message);
 
+    private void Asked(string key)
+    {
+        if (!_read.Contains(key))
+            _read.Add(key);
+        _context.Asked(Key(key));
+    }
+
     private T? Read<T>(string key, string expected)
     {
+        Asked(key);
         if (_table is null || !_table.TryGetValue(key, out var value))
             return default;
         _context.Remember(Key(key), _table.ValuePosition(key));
@@ -140,6 +182,7 @@ internal sealed class ConfigReadContext(string file)
 {
     private readonly List<InputProblem> _problems = [];
     private readonly Dictionary<string, (int Line, int Column)> _positions = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _asked = new(StringComparer.Ordinal);
 
     public string File { get; } = file;
 
@@ -147,7 +190,14 @@ internal sealed class ConfigReadContext(string file)
 
     public void AddAt(TomlPosition at, string message) => _problems.Add(new InputProblem(File, at.Line, at.Column, message));
 
+    public void InsertAt(int index, TomlPosition at, string message) => _problems.Insert(index, new InputProblem(File, at.Line, at.Column, message));
+
     public void Remember(string dottedKey, TomlPosition at) => _positions[dottedKey] = (at.Line, at.Column);
+
+    /// <summary>Every key some table's reader asked for, as <c>table.key</c> ("registry[0].host"), whether or not it was written.</summary>
+    public IReadOnlyCollection<string> KeysAsked => _asked;
+
+    public void Asked(string dottedKey) => _asked.Add(dottedKey);
 
     public ConfigLocations Locations() => new(File, _positions);
 }

@@ -27,7 +27,7 @@ public sealed record PullSource(ImageReference Reference, PullSourceKind Kind, s
     /// </summary>
     public static IReadOnlyList<PullSource> For(ImageReference image, IReadOnlyList<RegistrySettings> registries, IReadOnlyList<string>? archives = null, int archivePort = 0)
     {
-        var index = registries.ToList().FindIndex(r => string.Equals(r.Host, image.Domain, StringComparison.OrdinalIgnoreCase));
+        var index = registries.ToList().FindIndex(r => RegistryHost.Comparer.Equals(r.Host, image.Domain));
         var mirrors = index < 0 ? [] : registries[index].Mirrors;
         var sources = new List<PullSource>();
         foreach (var mirror in mirrors)

@@ -28,7 +28,7 @@ public sealed record LaunchInputs(
         return new ChosenLaunch(this, selection,
         [
             new(new PinnedImage(Image, selection.Digest), Sources),
-            .. Template.Stack(Config.Compose.Env).Images.Select(i => new PullRequest(i.Image, PullSource.For(i.Image.Repository, Config.Registries, Config.Image.Archives, Config.Pull.ArchivePort))),
+            .. Template.Stack.Images.Select(i => new PullRequest(i.Image, PullSource.For(i.Image.Repository, Config.Registries, Config.Image.Archives, Config.Pull.ArchivePort))),
         ]);
     }
 
@@ -55,15 +55,10 @@ public sealed record LaunchInputs(
         if (!composeFileRefused && !InputFile.Exists(config.Compose.File))
             problems.Add(config.Locations.Problem("compose.file", $"compose template {config.Compose.File} does not exist; set compose.file"));
         else if (!composeFileRefused)
-            template = Collect(problems, () =>
-            {
-                var loaded = ComposeTemplate.Load(config.Compose.File);
-                problems.AddRange(loaded.Check(config.Compose.Env));
-                return loaded;
-            }, config.Compose.File);
+            template = Collect(problems, () => ComposeTemplate.Load(config.Compose.File, config.Compose.Env), config.Compose.File);
         var credentials = Collect(problems, () => RegistryCredentialStore.Load(config), config.SourcePath);
 
-        var image = configProblems.Count == 0 ? ImageReference.Parse(config.Image.Reference) : null;
+        var image = configProblems.Count == 0 ? config.Image.Reference : null;
         var sources = image is null ? null : Collect(problems, () => PullSource.For(image, config.Registries, config.Image.Archives, config.Pull.ArchivePort), config.SourcePath);
         if (problems.Count > 0 || template is null || credentials is null || image is null || sources is null)
             return (null, problems);
@@ -93,10 +88,9 @@ public sealed record ChosenLaunch(LaunchInputs Inputs, DigestSelection Selection
     /// </summary>
     public (byte[] Rendered, ModelExpectation Model) RenderFor(IReadOnlyList<PinnedImage> images)
     {
-        var env = Inputs.Config.Compose.Env;
-        var rendered = Inputs.Template.Render(images[0], env,
+        var rendered = Inputs.Template.Render(images[0],
             PullRequests.Skip(1).Zip(images.Skip(1)).ToDictionary(p => p.First.Image.Reference, p => p.Second));
-        return (rendered, new ModelExpectation(Inputs.Template.Stack(env).MeasuredServices, images[0].Reference,
+        return (rendered, new ModelExpectation(Inputs.Template.Stack.MeasuredServices, images[0].Reference,
             images.Skip(1).Select(i => i.Reference).ToHashSet(StringComparer.Ordinal)));
     }
 }

@@ -29,13 +29,13 @@ public sealed record LaunchPlan(
     {
         var (inputs, selection, requests) = launch;
         var config = inputs.Config;
-        var stack = inputs.Template.Stack(config.Compose.Env);
+        var stack = inputs.Template.Stack;
         // Every other image as if its first source serves it; the measured image's sources are listed with their compose hash.
         var others = requests.Skip(1).ToDictionary(r => r.Image.Reference, r => r.Sources[0].Pin(r.Image.Digest));
         var sources = inputs.Sources.Select(source =>
         {
             var pinned = new PinnedImage(source.Reference, selection.Digest);
-            var rendered = inputs.Template.Render(pinned, config.Compose.Env, others);
+            var rendered = inputs.Template.Render(pinned, others);
             return new PlannedSource(source.Label, pinned.Reference, CredentialsOf(config, source.Host),
                 Convert.ToHexStringLower(SHA256.HashData(rendered)), rendered);
         }).ToList();
@@ -75,7 +75,7 @@ public sealed record LaunchPlan(
     /// <summary>Which kind of credentials a host gets: never the secret itself.</summary>
     private static string CredentialsOf(LauncherConfig config, string host)
     {
-        var registry = config.Registries.FirstOrDefault(r => string.Equals(r.Host, host, StringComparison.OrdinalIgnoreCase));
+        var registry = config.Registries.FirstOrDefault(r => RegistryHost.Comparer.Equals(r.Host, host));
         return registry switch
         {
             { EncryptedAuth: not null } => "encrypted_auth",

@@ -1,5 +1,6 @@
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Registries;
 
@@ -12,7 +13,7 @@ public sealed class RegistryCredentialStore
     private readonly IReadOnlyDictionary<string, RegistryCredential> _byHost;
 
     public RegistryCredentialStore(IReadOnlyDictionary<string, RegistryCredential> byHost) =>
-        _byHost = new Dictionary<string, RegistryCredential>(byHost, StringComparer.OrdinalIgnoreCase);
+        _byHost = new Dictionary<string, RegistryCredential>(byHost, RegistryHost.Comparer);
 
     /// <summary>The configured credential of <paramref name="host"/>; null: docker's config of the environment, else anonymous.</summary>
     public RegistryCredential? For(string host) => _byHost.GetValueOrDefault(host);
@@ -21,7 +22,7 @@ public sealed class RegistryCredentialStore
     public static RegistryCredentialStore Load(LauncherConfig config)
     {
         var problems = new List<InputProblem>();
-        var byHost = new Dictionary<string, RegistryCredential>(StringComparer.OrdinalIgnoreCase);
+        var byHost = new Dictionary<string, RegistryCredential>(RegistryHost.Comparer);
         var refuseShared = config.Launcher.Platform == Platform.Tee;
         var key = new Lazy<CredentialsKey?>(() => Attempt(problems, config, "launcher.credentials_key_file",
             () => CredentialsKey.Load(config.Launcher.CredentialsKeyFile, refuseShared)));

@@ -60,7 +60,7 @@ public sealed partial record ImageReference
         if (text.StartsWith('-'))
             throw new ImageReferenceException("it must not start with '-'");
         if (text.Contains('@'))
-            throw new ImageReferenceException("a digest is not allowed here, put it in image.default_digest or image.override_digest");
+            throw new ImageReferenceException("a digest is not allowed here: name the repository without a digest and put the digest in image.default_digest or image.override_digest");
         if (wholeReference && Identifier().IsMatch(text))
             throw new ImageReferenceException("a 64-digit hex image id is not a repository name");
 

@@ -31,6 +31,9 @@ public static partial class RegistryHost
 
     public const string DockerHub = "docker.io";
 
+    /// <summary>Host names compare without regard to case, as DNS compares them and docker looks up credentials.</summary>
+    public static readonly StringComparer Comparer = StringComparer.OrdinalIgnoreCase;
+
     private const string LegacyDockerHub = "index.docker.io";
 
     [GeneratedRegex(@"^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::(?<port>[0-9]{1,5}))?$")]

@@ -18,14 +18,14 @@ public sealed class ComposeTemplateTests
         values.ToDictionary(v => v.Name, v => v.Value);
 
     private static IReadOnlyList<string> Problems(string template, params (string Name, string Value)[] env) =>
-        ComposeTemplate.Parse("compose.yml", template).Check(Env(env)).Select(p => p.ToString()).ToList();
+        ComposeTemplate.Analyse("compose.yml", template, Env(env)).Problems.Select(p => p.ToString()).ToList();
 
     private static string Render(string template, params (string Name, string Value)[] env) =>
-        Encoding.UTF8.GetString(ComposeTemplate.Parse("compose.yml", template).Render(Pinned, Env(env)));
+        Encoding.UTF8.GetString(ComposeTemplate.Parse("compose.yml", template, Env(env)).Render(Pinned));
 
     private static IReadOnlyList<string> RenderProblems(string template, params (string Name, string Value)[] env)
     {
-        var act = () => ComposeTemplate.Parse("compose.yml", template).Render(Pinned, Env(env));
+        var act = () => ComposeTemplate.Parse("compose.yml", template, Env(env)).Render(Pinned);
         return act.Should().Throw<ConfigException>().Which.Problems.Select(p => p.ToString()).ToList();
     }
 
@@ -115,10 +115,10 @@ public sealed class ComposeTemplateTests
     [Fact]
     public void Explicit_keys_override_merged_ones()
     {
-        var template = ComposeTemplate.Parse("compose.yml",
-            "x-base: &base\n  image: busybox:latest\n  restart: always\n" + App + "  side:\n    <<: *base\n    image: " + Sidecar + "\n");
-        template.Check(Env()).Should().BeEmpty();
-        template.Stack(Env()).Images.Should().ContainSingle().Which.Image.Reference.Should().Be("docker.io/library/" + Sidecar);
+        var (template, problems) = ComposeTemplate.Analyse("compose.yml",
+            "x-base: &base\n  image: busybox:latest\n  restart: always\n" + App + "  side:\n    <<: *base\n    image: " + Sidecar + "\n", Env());
+        problems.Should().BeEmpty();
+        template!.Stack.Images.Should().ContainSingle().Which.Image.Reference.Should().Be("docker.io/library/" + Sidecar);
     }
 
     [Fact]
@@ -245,8 +245,8 @@ public sealed class ComposeTemplateTests
     public void The_stack_lists_each_other_image_once_with_its_services()
     {
         var stack = ComposeTemplate.Parse("compose.yml",
-            App + "  a: {image: \"" + Sidecar + "\"}\n  b:\n    image: docker.io/library/" + Sidecar + "\n  c:\n    image: ${SIDE}\n")
-            .Stack(Env(("SIDE", "registry.test:5000/tools/log@sha256:" + Hex1)));
+            App + "  a: {image: \"" + Sidecar + "\"}\n  b:\n    image: docker.io/library/" + Sidecar + "\n  c:\n    image: ${SIDE}\n",
+            Env(("SIDE", "registry.test:5000/tools/log@sha256:" + Hex1))).Stack;
         stack.MeasuredServices.Should().Equal("app");
         stack.Images.Select(i => (i.Image.Reference, string.Join(",", i.Services))).Should().Equal(
             ("docker.io/library/" + Sidecar, "a,b"), ("registry.test:5000/tools/log@sha256:" + Hex1, "c"));
@@ -255,8 +255,8 @@ public sealed class ComposeTemplateTests
     [Fact]
     public void Other_images_are_named_by_the_reference_they_were_pulled_as()
     {
-        var template = ComposeTemplate.Parse("compose.yml", App + "  a: {image: \"" + Sidecar + "\", restart: always}\n  b:\n    image: ${SIDE}\n");
         var side = "registry.test:5000/tools/log@sha256:" + Hex1;
+        var template = ComposeTemplate.Parse("compose.yml", App + "  a: {image: \"" + Sidecar + "\", restart: always}\n  b:\n    image: ${SIDE}\n", Env(("SIDE", side)));
         PinnedImage.TryParse(side, out var sideImage).Should().BeTrue();
         PinnedImage.TryParse("docker.io/library/" + Sidecar, out var busybox).Should().BeTrue();
         var pulled = new Dictionary<string, PinnedImage>
@@ -264,14 +264,14 @@ public sealed class ComposeTemplateTests
             [busybox!.Reference] = busybox.OnHost("mirror.test"),
             [sideImage!.Reference] = sideImage,
         };
-        Encoding.UTF8.GetString(template.Render(Pinned, Env(("SIDE", side)), pulled)).Should().Be(
+        Encoding.UTF8.GetString(template.Render(Pinned, pulled)).Should().Be(
             App.Replace("${TEE_LAUNCHER_IMAGE}", Pinned.Reference) + "  a: {image: mirror.test/library/" + Sidecar + ", restart: always}\n  b:\n    image: " + side + "\n");
     }
 
     [Fact]
     public void Rendering_a_bad_template_throws_a_config_error()
     {
-        var act = () => ComposeTemplate.Parse("compose.yml", "image: ${X}").Render(Pinned, Env());
+        var act = () => ComposeTemplate.Parse("compose.yml", "image: ${X}", Env()).Render(Pinned);
         act.Should().Throw<ConfigException>().Which.ExitCode.Should().Be(ExitCode.ConfigInvalid);
     }
 

@@ -1,6 +1,7 @@
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Registries;
+using TeeLauncher.Values;
 using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Registries;
@@ -34,7 +35,7 @@ public sealed class RegistryCredentialStoreTests : IDisposable
     private LauncherConfig Config(Platform platform, params RegistrySettings[] registries) => new(
         _dir.Combine("launcher.toml"),
         new LauncherSettings(platform, _dir.Combine("state"), _dir.Combine("registry.key")),
-        new ImageSettings("registry.example.com/acme/node", null, null, null),
+        new ImageSettings(ImageReference.Parse("registry.example.com/acme/node"), null, null, null),
         PullSettings.Default,
         registries,
         MeasurementSettings.Default with { Backend = MeasurementBackendKind.None, EventLog = _dir.Combine("events.jsonl") },

@@ -16,7 +16,7 @@ public sealed class ApprovalCheckTests : IDisposable
         _dir.File("approved.json", $"{{\"approved_hashes\": [{string.Join(", ", digests.Select(d => $"\"{d}\""))}]}}");
 
     private ApprovalVerdict Judge(ImageDigest running, ImageDigest? @default = null, ImageDigest? @override = null) =>
-        ApprovalCheck.Judge(new ImageSettings("127.0.0.1:5000/acme/app", @default, @override, File), File, running);
+        ApprovalCheck.Judge(new ImageSettings(ImageReference.Parse("127.0.0.1:5000/acme/app"), @default, @override, File), File, running);
 
     [Fact]
     public void The_newest_entry_is_approved_with_nothing_newer()

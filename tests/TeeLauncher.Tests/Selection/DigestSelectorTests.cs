@@ -18,7 +18,7 @@ public sealed class DigestSelectorTests : IDisposable
     private string MissingFile => _dir.Combine("absent.json");
 
     private static ImageSettings Image(ImageDigest? @default, ImageDigest? @override, string? approvedFile) =>
-        new("127.0.0.1:5000/acme/app", @default, @override, approvedFile);
+        new(ImageReference.Parse("127.0.0.1:5000/acme/app"), @default, @override, approvedFile);
 
     [Fact]
     public void Not_configured_with_override_chooses_the_override()

@@ -2,6 +2,7 @@ using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Selection;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Selection;
 
@@ -10,7 +11,7 @@ public sealed class HostileApprovedListTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    private static ImageSettings Image(string approvedFile) => new("127.0.0.1:5000/acme/app", Digests.A, null, approvedFile);
+    private static ImageSettings Image(string approvedFile) => new(ImageReference.Parse("127.0.0.1:5000/acme/app"), Digests.A, null, approvedFile);
 
     [Fact]
     public void A_directory_in_place_of_the_list_is_refused_not_treated_as_missing()
