@@ -28,8 +28,10 @@ public sealed class Evidence
 {
     private readonly Func<IEnumerable<EvidenceEntry>> _entries;
 
+    private readonly Scanned _scanned;
+
     private Evidence(string format, Scanned entries, byte[]? rtmr3, string? rtmr3Source) =>
-        (Format, _entries, Count, Registers, Rtmr3, Rtmr3Source) = (format, entries.Read, entries.Count, entries.Registers, rtmr3, rtmr3Source);
+        (Format, _entries, _scanned, Rtmr3, Rtmr3Source) = (format, entries.Read, entries, rtmr3, rtmr3Source);
 
     public string Format { get; }
 
@@ -37,26 +39,34 @@ public sealed class Evidence
 
     public string? Rtmr3Source { get; }
 
-    public int Count { get; }
+    public int Count => _scanned.Count;
 
     /// <summary>The registers the entries name, in the order they first appear (at most 24: a larger index is refused).</summary>
-    public IReadOnlyList<int> Registers { get; }
+    public IReadOnlyList<int> Registers => _scanned.Registers;
+
+    /// <summary>How many entries name register <paramref name="imr"/>, and how many of those are runtime events.</summary>
+    public (int Entries, int RuntimeEvents) CountOf(int imr) =>
+        imr is >= 0 and < RegisterCount ? (_scanned.Entries[imr], _scanned.RuntimeEvents[imr]) : (0, 0);
+
+    private const int RegisterCount = 24;
 
     public IEnumerable<EvidenceEntry> Entries => _entries();
 
     /// <summary>Entries read once through, which finds every problem in them, with what the evidence says of its registers.</summary>
-    private sealed record Scanned(Func<IEnumerable<EvidenceEntry>> Read, int Count, IReadOnlyList<int> Registers)
+    private sealed record Scanned(Func<IEnumerable<EvidenceEntry>> Read, int Count, IReadOnlyList<int> Registers, int[] Entries, int[] RuntimeEvents)
     {
         public static Scanned From(Func<IEnumerable<EvidenceEntry>> read)
         {
-            var (count, registers) = (0, new List<int>());
+            var (count, registers, entries, runtimeEvents) = (0, new List<int>(), new int[RegisterCount], new int[RegisterCount]);
             foreach (var entry in read())
             {
                 count++;
-                if (!registers.Contains(entry.Imr))
+                if (entries[entry.Imr]++ == 0)
                     registers.Add(entry.Imr);
+                if (entry.IsRuntimeEvent)
+                    runtimeEvents[entry.Imr]++;
             }
-            return new Scanned(read, count, registers);
+            return new Scanned(read, count, registers, entries, runtimeEvents);
         }
     }
 
