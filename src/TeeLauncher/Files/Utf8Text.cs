@@ -3,7 +3,10 @@ using System.Text;
 
 namespace TeeLauncher.Files;
 
-/// <summary>Where UTF-8 input stops being UTF-8, as a 1-based line and column (columns count bytes, as JSON readers do).</summary>
+/// <summary>
+/// Positions in UTF-8 input as every message shows them: 1-based line and 1-based column counted in characters (Unicode
+/// scalar values, so an emoji is one column), the convention of docs/spec.md §10; and where input stops being UTF-8.
+/// </summary>
 public static class Utf8Text
 {
     public static (int Line, int Column)? FirstInvalid(ReadOnlySpan<byte> bytes) =>
@@ -23,9 +26,20 @@ public static class Utf8Text
         return null;
     }
 
+    /// <summary>The line and column of byte <paramref name="offset"/>; the text before it is UTF-8.</summary>
     public static (int Line, int Column) Position(ReadOnlySpan<byte> bytes, int offset)
     {
-        var before = bytes[..Math.Min(offset, bytes.Length)];
-        return (before.Count((byte)'\n') + 1, before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1);
+        var before = bytes[..Math.Clamp(offset, 0, bytes.Length)];
+        var lineStart = before.LastIndexOf((byte)'\n') + 1;
+        return (before.Count((byte)'\n') + 1, Characters(before[lineStart..]) + 1);
+    }
+
+    /// <summary>The Unicode scalar values in UTF-8 text: every byte that is not a continuation byte (10xxxxxx) starts one.</summary>
+    private static int Characters(ReadOnlySpan<byte> utf8)
+    {
+        var continuations = 0;
+        foreach (var b in utf8)
+            continuations += (b & 0xC0) == 0x80 ? 1 : 0;
+        return utf8.Length - continuations;
     }
 }

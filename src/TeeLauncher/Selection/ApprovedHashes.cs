@@ -53,7 +53,7 @@ public sealed class ApprovedHashes
     {
         if (Utf8Text.FirstInvalid(json) is { } invalid)
             throw Refused(path, "is not valid UTF-8", invalid);
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var reader = new JsonCursor(json, MaxDepth);
         var digests = new List<ImageDigest>();
         try
         {
@@ -87,9 +87,9 @@ public sealed class ApprovedHashes
             if (!sawList)
                 throw Refused(path, "has no \"approved_hashes\" field");
         }
-        catch (JsonException e)
+        catch (JsonSyntaxException e)
         {
-            throw Refused(path, "is not valid JSON", ((int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1));
+            throw Refused(path, "is not valid JSON", Utf8Text.Position(json, e.Offset));
         }
 
         if (digests.Count == 0)
@@ -98,33 +98,23 @@ public sealed class ApprovedHashes
     }
 
     /// <summary>The token's string; an escape that is no character (a lone surrogate such as \ud800) is refused at its position.</summary>
-    private static string Text(string path, ReadOnlySpan<byte> json, Utf8JsonReader reader)
-    {
-        try
-        {
-            return reader.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw Refused(path, "has a string that is not valid Unicode", At(json, reader));
-        }
-    }
+    private static string Text(string path, ReadOnlySpan<byte> json, JsonCursor reader) =>
+        reader.TryGetString(out var text) ? text : throw Refused(path, "has a string that is not valid Unicode", At(json, reader));
 
-    private static JsonTokenType Next(ref Utf8JsonReader reader, string path)
+    private static JsonTokenType Next(ref JsonCursor reader, string path)
     {
         if (!reader.Read())
             throw Refused(path, "ends before the JSON object is complete");
         return reader.TokenType;
     }
 
-    private static void Expect(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, JsonTokenType expected, string path, string message)
+    private static void Expect(ReadOnlySpan<byte> json, ref JsonCursor reader, JsonTokenType expected, string path, string message)
     {
         if (Next(ref reader, path) != expected)
             throw Refused(path, message, At(json, reader));
     }
 
-    private static (int Line, int Column) At(ReadOnlySpan<byte> json, Utf8JsonReader reader) =>
-        Utf8Text.Position(json, (int)Math.Min(reader.TokenStartIndex, json.Length));
+    private static (int Line, int Column) At(ReadOnlySpan<byte> json, JsonCursor reader) => Utf8Text.Position(json, reader.Offset);
 
     private static DigestRefusedException Refused(string path, string problem, (int Line, int Column)? at = null) =>
         new($"{path}{(at is { } p ? $":{p.Line}:{p.Column}" : "")}: approved hashes file {problem}; " +
