@@ -111,7 +111,7 @@ public static class EvidenceVerifier
                 if (measurement is null)
                     continue;
                 register = MeasurementRegister.Extend(bank, register, measurement);
-                yield return new VerifiedEvent(entry.Index, entry.Event, Convert.ToHexStringLower(digest), entry.IsRuntimeEvent, entry.Version);
+                yield return new VerifiedEvent(entry.Index, entry.Event, Hex.Lower(digest), entry.IsRuntimeEvent, entry.Version);
                 if (!entry.IsRuntimeEvent)
                     continue;
                 images.See(entry);
