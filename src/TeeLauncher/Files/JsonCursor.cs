@@ -20,7 +20,7 @@ public sealed class JsonSyntaxException(int offset, string detail, bool tooDeep)
 /// The one JSON reader of the launcher's hostile inputs (evidence, the approved list): System.Text.Json's
 /// <see cref="Utf8JsonReader"/> over a whole text, with a depth limit, no comments, every position a byte offset into
 /// that text (a reader may resume mid-text), and its syntax errors as <see cref="JsonSyntaxException"/> at their offset.
-/// <see cref="Utf8Text.Position"/> turns an offset into the line and column a message shows.
+/// <see cref="TextPosition.InUtf8"/> turns an offset into the line and column a message shows.
 /// </summary>
 public ref struct JsonCursor
 {

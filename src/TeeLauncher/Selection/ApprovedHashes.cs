@@ -89,7 +89,7 @@ public sealed class ApprovedHashes
         }
         catch (JsonSyntaxException e)
         {
-            throw Refused(path, "is not valid JSON", Utf8Text.Position(json, e.Offset));
+            throw Refused(path, "is not valid JSON", TextPosition.InUtf8(json, e.Offset));
         }
 
         if (digests.Count == 0)
@@ -114,9 +114,9 @@ public sealed class ApprovedHashes
             throw Refused(path, message, At(json, reader));
     }
 
-    private static (int Line, int Column) At(ReadOnlySpan<byte> json, JsonCursor reader) => Utf8Text.Position(json, reader.Offset);
+    private static TextPosition At(ReadOnlySpan<byte> json, JsonCursor reader) => TextPosition.InUtf8(json, reader.Offset);
 
-    private static DigestRefusedException Refused(string path, string problem, (int Line, int Column)? at = null) =>
-        new($"{path}{(at is { } p ? $":{p.Line}:{p.Column}" : "")}: approved hashes file {problem}; " +
+    private static DigestRefusedException Refused(string path, string problem, TextPosition? at = null) =>
+        new($"{path}{(at is { } p ? $":{p}" : "")}: approved hashes file {problem}; " +
             "fix or replace the file (the launcher never falls back to the default digest)");
 }

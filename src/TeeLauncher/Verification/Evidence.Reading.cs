@@ -32,7 +32,7 @@ public sealed partial class Evidence
     {
         public ConfigException Problem(long offset, string message)
         {
-            var (line, column) = Utf8Text.Position(bytes.Span, (int)Math.Clamp(offset, 0, bytes.Length));
+            var (line, column) = TextPosition.InUtf8(bytes.Span, offset);
             return new ConfigException(within is { } outer
                 ? new InputProblem(path, outer.Line, outer.Column, $"in the JSON of this \"event_log\" string, at its line {line} column {column}: {message}")
                 : new InputProblem(path, line, column, message));
@@ -252,7 +252,8 @@ public sealed partial class Evidence
             var inner = new byte[reader.ValueLength];
             if (!reader.TryCopyString(inner, out var written))
                 throw Problem(reader.Offset, "\"event_log\" holds an escape that is no Unicode text (a lone surrogate)");
-            var text = new SourceText(path, inner.AsMemory(0, written), Utf8Text.Position(bytes.Span, reader.Offset));
+            var at = TextPosition.InUtf8(bytes.Span, reader.Offset);
+            var text = new SourceText(path, inner.AsMemory(0, written), (at.Line, at.Column));
             var start = text.FirstNonBlank();
             if (start < 0 || inner[start] != '[')
                 throw text.Problem(Math.Max(start, 0), "\"event_log\" of a GetQuote response must hold a JSON array of entries");

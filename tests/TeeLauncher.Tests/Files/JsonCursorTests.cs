@@ -3,7 +3,7 @@ using TeeLauncher.Files;
 
 namespace TeeLauncher.Tests.Files;
 
-/// <summary>The one JSON reader of hostile input: errors at their byte offset, a depth limit, no comments, positions in characters.</summary>
+/// <summary>The one JSON reader of hostile input: errors at their byte offset, a depth limit, no comments, readers that resume.</summary>
 public sealed class JsonCursorTests
 {
     [Fact]
@@ -17,7 +17,7 @@ public sealed class JsonCursorTests
         error!.Offset.Should().Be(Array.IndexOf(text, (byte)'}'));
         error.Detail.Should().NotContain("LineNumber").And.NotBeEmpty();
         error.TooDeep.Should().BeFalse();
-        Utf8Text.Position(text, error.Offset).Should().Be((2, 3));
+        TextPosition.InUtf8(text, error.Offset).Should().Be(new TextPosition(2, 3));
     }
 
     [Fact]
@@ -69,16 +69,6 @@ public sealed class JsonCursorTests
 
         cursor.TryGetString(out var value).Should().BeFalse();
         value.Should().BeNull();
-    }
-
-    [Theory]
-    [InlineData("ab", 2, 1, 3)]
-    [InlineData("a\nb", 2, 2, 1)]
-    [InlineData("é😀x", 6, 1, 3)]
-    [InlineData("x\n😀😀y", 10, 2, 3)]
-    public void Columns_count_characters_not_bytes_or_utf16_units(string text, int offset, int line, int column)
-    {
-        Utf8Text.Position(System.Text.Encoding.UTF8.GetBytes(text), offset).Should().Be((line, column));
     }
 
     private static JsonSyntaxException? ReadAll(byte[] text, int maxDepth = 64)
