@@ -5,13 +5,11 @@ namespace TeeLauncher.Files;
 
 /// <summary>
 /// Text that is not JSON, or nests deeper than its reader's limit, at <see cref="Offset"/> bytes into the text; each
-/// format's reader says it in its own words. <see cref="Detail"/> is System.Text.Json's reason, without its position.
+/// format's reader says it in its own words. The message is System.Text.Json's reason, without its position.
 /// </summary>
-public sealed class JsonSyntaxException(int offset, string detail, bool tooDeep) : Exception(detail)
+public sealed class JsonSyntaxException(int offset, string reason, bool tooDeep) : Exception(reason)
 {
     public int Offset { get; } = offset;
-
-    public string Detail { get; } = detail;
 
     public bool TooDeep { get; } = tooDeep;
 }
@@ -58,8 +56,6 @@ public ref struct JsonCursor
     public readonly int End => _base + (int)_reader.BytesConsumed;
 
     public readonly JsonReaderState State => _reader.CurrentState;
-
-    public readonly bool HasValueSequence => _reader.HasValueSequence;
 
     /// <summary>The length of the current token's raw (still escaped) value.</summary>
     public readonly int ValueLength => (int)(_reader.HasValueSequence ? _reader.ValueSequence.Length : _reader.ValueSpan.Length);

@@ -39,7 +39,7 @@ public sealed partial class Evidence
         }
 
         private ConfigException Problem(JsonSyntaxException e) =>
-            Problem(e.Offset, e.TooDeep ? $"nested deeper than {MaxDepth} levels: no event log is" : $"not valid JSON: {e.Detail}");
+            Problem(e.Offset, e.TooDeep ? $"nested deeper than {MaxDepth} levels: no event log is" : $"not valid JSON: {e.Message}");
 
         public void RequireUtf8()
         {

@@ -15,7 +15,7 @@ public sealed class JsonCursorTests
 
         error.Should().NotBeNull();
         error!.Offset.Should().Be(Array.IndexOf(text, (byte)'}'));
-        error.Detail.Should().NotContain("LineNumber").And.NotBeEmpty();
+        error.Message.Should().NotContain("LineNumber").And.NotBeEmpty();
         error.TooDeep.Should().BeFalse();
         TextPosition.InUtf8(text, error.Offset).Should().Be(new TextPosition(2, 3));
     }
