@@ -36,7 +36,7 @@ public sealed record RuntimeEvent(string Name, byte[] Payload, int Version = 1)
     };
 
     /// <summary>SHA-384 of the preimage: the 48 bytes an RTMR is extended with.</summary>
-    public byte[] Digest() => SHA384.HashData(Preimage());
+    public byte[] Digest() => MeasurementRegister.Measurement(this, HashBank.Sha384);
 
     private byte[] PreimageV1()
     {

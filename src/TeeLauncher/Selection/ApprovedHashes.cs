@@ -53,7 +53,7 @@ public sealed class ApprovedHashes
     {
         if (Utf8Text.FirstInvalid(json) is { } invalid)
             throw Refused(path, "is not valid UTF-8", invalid);
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = MaxDepth });
+        var reader = new JsonCursor(json, MaxDepth);
         var digests = new List<ImageDigest>();
         try
         {
@@ -87,9 +87,9 @@ public sealed class ApprovedHashes
             if (!sawList)
                 throw Refused(path, "has no \"approved_hashes\" field");
         }
-        catch (JsonException e)
+        catch (JsonSyntaxException e)
         {
-            throw Refused(path, "is not valid JSON", At(json, e));
+            throw Refused(path, "is not valid JSON", TextPosition.InUtf8(json, e.Offset));
         }
 
         if (digests.Count == 0)
@@ -98,41 +98,23 @@ public sealed class ApprovedHashes
     }
 
     /// <summary>The token's string; an escape that is no character (a lone surrogate such as \ud800) is refused at its position.</summary>
-    private static string Text(string path, ReadOnlySpan<byte> json, Utf8JsonReader reader)
-    {
-        try
-        {
-            return reader.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw Refused(path, "has a string that is not valid Unicode", At(json, reader));
-        }
-    }
+    private static string Text(string path, ReadOnlySpan<byte> json, JsonCursor reader) =>
+        reader.TryGetString(out var text) ? text : throw Refused(path, "has a string that is not valid Unicode", At(json, reader));
 
-    private static JsonTokenType Next(ref Utf8JsonReader reader, string path)
+    private static JsonTokenType Next(ref JsonCursor reader, string path)
     {
         if (!reader.Read())
             throw Refused(path, "ends before the JSON object is complete");
         return reader.TokenType;
     }
 
-    private static void Expect(ReadOnlySpan<byte> json, ref Utf8JsonReader reader, JsonTokenType expected, string path, string message)
+    private static void Expect(ReadOnlySpan<byte> json, ref JsonCursor reader, JsonTokenType expected, string path, string message)
     {
         if (Next(ref reader, path) != expected)
             throw Refused(path, message, At(json, reader));
     }
 
-    private static TextPosition At(ReadOnlySpan<byte> json, Utf8JsonReader reader) => TextPosition.InUtf8(json, reader.TokenStartIndex);
-
-    /// <summary>Where System.Text.Json stopped: it counts lines by LF alone and columns in bytes.</summary>
-    private static TextPosition At(ReadOnlySpan<byte> json, JsonException e)
-    {
-        var lineStart = 0;
-        for (var line = 0L; line < (e.LineNumber ?? 0) && json[lineStart..].IndexOf((byte)'\n') is var next and >= 0; line++)
-            lineStart += next + 1;
-        return TextPosition.InUtf8(json, lineStart + (e.BytePositionInLine ?? 0));
-    }
+    private static TextPosition At(ReadOnlySpan<byte> json, JsonCursor reader) => TextPosition.InUtf8(json, reader.Offset);
 
     private static DigestRefusedException Refused(string path, string problem, TextPosition? at = null) =>
         new($"{path}{(at is { } p ? $":{p}" : "")}: approved hashes file {problem}; " +

@@ -22,26 +22,57 @@ public sealed record VerifyRequest(
 public sealed record VerifiedEvent(int Index, string Name, string Digest, bool Recomputed, int Version);
 
 /// <summary>
-/// The outcome; <see cref="Events"/> are replayed again from the evidence as they are enumerated (written out), so that
-/// the report holds no list of them.
+/// The outcome. <see cref="Events"/> replays the evidence as it is enumerated (written out), so that the report holds no
+/// list of them; the replay's results (the register, the failures) are kept from the first complete enumeration, or found
+/// by one when they are read first, so a report written out in its order replays the evidence once.
 /// </summary>
-public sealed record VerifyReport(
-    string Format,
-    string Register,
-    int RegisterIndex,
-    int EventCount,
-    IEnumerable<VerifiedEvent> Events,
-    string Replay,
-    string? Expected,
-    string? ExpectedSource,
-    string? ImageDigest,
-    int? ApprovedPosition,
-    bool? ComposeMatches,
-    IReadOnlyList<string> Failures,
-    string NotChecked)
+public sealed class VerifyReport(string format, string register, int registerIndex, int eventCount, string? expectedSource,
+    Func<IEnumerable<VerifiedEvent>> replay, Func<VerifyOutcome?> outcome)
 {
+    public string Format => format;
+
+    public string Register => register;
+
+    public int RegisterIndex => registerIndex;
+
+    public int EventCount => eventCount;
+
+    public IEnumerable<VerifiedEvent> Events => replay();
+
+    public string Replay => Outcome.Replay;
+
+    public string? Expected => Outcome.Expected;
+
+    public string? ExpectedSource => expectedSource;
+
+    public string? ImageDigest => Outcome.ImageDigest;
+
+    public int? ApprovedPosition => Outcome.ApprovedPosition;
+
+    public bool? ComposeMatches => Outcome.ComposeMatches;
+
+    public IReadOnlyList<string> Failures => Outcome.Failures;
+
+    public string NotChecked => EvidenceVerifier.NotChecked;
+
     public bool Verified => Failures.Count == 0;
+
+    private VerifyOutcome Outcome
+    {
+        get
+        {
+            if (outcome() is { } known)
+                return known;
+            foreach (var _ in replay())
+            {
+            }
+            return outcome()!;
+        }
+    }
 }
+
+/// <summary>What a complete replay found.</summary>
+public sealed record VerifyOutcome(string Replay, string? Expected, string? ImageDigest, int? ApprovedPosition, bool? ComposeMatches, IReadOnlyList<string> Failures);
 
 /// <summary>
 /// Replays an event log (docs/spec.md §5.4): every runtime event digest recomputed from name and payload, the register
@@ -57,34 +88,47 @@ public static class EvidenceVerifier
 
     public static VerifyReport Verify(Evidence evidence, VerifyRequest request)
     {
-        var failures = new Failures();
-        var index = RegisterIndex(evidence, request, failures);
+        var before = new List<string>();
+        var index = RegisterIndex(evidence, request, before);
         var bank = request.Register == RegisterKind.PcrSha256 ? HashBank.Sha256 : HashBank.Sha384;
-        var register = request.Base ?? MeasurementRegister.Zero(bank);
-        if (register.Length != MeasurementRegister.Size(bank))
-            failures.Add($"--base is {register.Length} bytes but the register is {MeasurementRegister.Size(bank)} bytes");
+        var start = request.Base ?? MeasurementRegister.Zero(bank);
+        if (start.Length != MeasurementRegister.Size(bank))
+            before.Add($"--base is {start.Length} bytes but the register is {MeasurementRegister.Size(bank)} bytes");
+        var (count, runtimeEvents) = evidence.CountOf(index);
+        var replayed = request.Register == RegisterKind.Rtmr3 ? count : runtimeEvents;
+        var registerName = RegisterName(request.Register, index);
 
-        var count = 0;
-        var images = new NamedEvents(request.EventName);
-        var composes = new NamedEvents(EventNames.Compose);
-        var names = new List<string>();
-        foreach (var (entry, digest, measurement) in Replay(evidence, index, request, failures))
+        VerifyOutcome? outcome = null;
+        IEnumerable<VerifiedEvent> Replayed()
         {
-            count++;
-            if (measurement is null)
-                continue;
-            register = MeasurementRegister.Extend(bank, register, measurement);
-            if (!entry.IsRuntimeEvent)
-                continue;
-            images.See(entry);
-            composes.See(entry);
-            if (names.Count <= NamedEvents.MaxListed && !names.Contains(entry.Event))
-                names.Add(entry.Event);
+            var failures = new Failures(before);
+            var register = start;
+            var images = new NamedEvents(request.EventName);
+            var composes = new NamedEvents(EventNames.Compose);
+            var names = new List<string>();
+            foreach (var (entry, digest, measurement) in Replay(evidence, index, request, failures))
+            {
+                if (measurement is null)
+                    continue;
+                register = MeasurementRegister.Extend(bank, register, measurement);
+                yield return new VerifiedEvent(entry.Index, entry.Event, Hex.Lower(digest), entry.IsRuntimeEvent, entry.Version);
+                if (!entry.IsRuntimeEvent)
+                    continue;
+                images.See(entry);
+                composes.See(entry);
+                if (names.Count <= NamedEvents.MaxListed && !names.Contains(entry.Event))
+                    names.Add(entry.Event);
+            }
+            outcome ??= Outcome(request, registerName, count, register, images, composes, names, failures);
         }
+        return new VerifyReport(evidence.Format, registerName, index, replayed, request.ExpectedSource, Replayed, () => outcome);
+    }
 
+    private static VerifyOutcome Outcome(VerifyRequest request, string registerName, int count, byte[] register,
+        NamedEvents images, NamedEvents composes, List<string> names, Failures failures)
+    {
         var replay = Convert.ToHexStringLower(register);
         var expected = request.Expected is null ? null : Convert.ToHexStringLower(request.Expected);
-        var registerName = RegisterName(request.Register, index);
         if (expected is null)
             failures.Add($"no {registerName} value to compare with: pass --rtmr3 or --pcr, or give a tcb_info or GetQuote document");
         else if (expected != replay)
@@ -98,12 +142,7 @@ public static class EvidenceVerifier
         bool? composeMatches = null;
         if (request.ComposeFile is not null)
             composeMatches = ComposeMatches(composes, request.ComposeFile, failures);
-
-        var events = Replay(evidence, index, request, new Failures())
-            .Where(r => r.Measurement is not null)
-            .Select(r => new VerifiedEvent(r.Entry.Index, r.Entry.Event, Convert.ToHexStringLower(r.Digest), r.Entry.IsRuntimeEvent, r.Entry.Version));
-        return new VerifyReport(evidence.Format, registerName, index, count - failures.UnreplayedEvents, events, replay, expected, request.ExpectedSource,
-            image?.ToString(), position, composeMatches, failures.Kept(), NotChecked);
+        return new VerifyOutcome(replay, expected, image?.ToString(), position, composeMatches, failures.Kept());
     }
 
     /// <summary>Each entry of the register with its event digest and what extends the register (null: not replayable).</summary>
@@ -122,21 +161,16 @@ public static class EvidenceVerifier
                 _ => null,
             };
             if (measurement is null)
-            {
                 failures.Add($"event {entry.Index} '{entry.Event}' has type {entry.EventType}, which a TPM log of the launcher never holds");
-                failures.UnreplayedEvents++;
-            }
             yield return (entry, digest, measurement);
         }
     }
 
-    /// <summary>The failures found, the first <see cref="MaxFailures"/> kept, and how many events could not be replayed.</summary>
-    private sealed class Failures
+    /// <summary>The failures found, the first <see cref="MaxFailures"/> kept, after those found before the replay.</summary>
+    private sealed class Failures(IReadOnlyList<string> before)
     {
-        private readonly List<string> _kept = [];
-        private int _count;
-
-        public int UnreplayedEvents { get; set; }
+        private readonly List<string> _kept = [.. before];
+        private int _count = before.Count;
 
         public void Add(string failure)
         {
@@ -173,7 +207,7 @@ public static class EvidenceVerifier
         public string ListedIndexes => string.Join(", ", Indexes) + (Count > MaxListed ? ", ..." : "");
     }
 
-    private static int RegisterIndex(Evidence evidence, VerifyRequest request, Failures failures)
+    private static int RegisterIndex(Evidence evidence, VerifyRequest request, List<string> failures)
     {
         if (request.Register == RegisterKind.Rtmr3)
             return 3;
