@@ -1,5 +1,7 @@
 using TeeLauncher.Cli;
 
+using TeeLauncher.Tests.Support;
+
 namespace TeeLauncher.Tests.Cli;
 
 public sealed class HelpTests
@@ -11,12 +13,10 @@ public sealed class HelpTests
     public async Task Every_command_has_help_with_its_purpose_options_and_an_example(string name)
     {
         var command = CommandCatalog.All.Single(c => c.Name == name);
-        var (output, error) = (new StringWriter(), new StringWriter());
 
-        var code = await CommandLineApp.RunAsync([name, "--help"], new CommandConsole(output, error, TextReader.Null));
+        var (code, help, _) = await CommandLine.RunAsync(name, "--help");
 
         code.Should().Be(0);
-        var help = output.ToString();
         help.Should().StartWith($"tee-launcher {name}: {command.Purpose}");
         help.Should().Contain($"example:\n  {command.Example}");
         command.Example.Should().Contain($"tee-launcher {name}");
@@ -27,12 +27,11 @@ public sealed class HelpTests
     [Fact]
     public async Task The_overview_lists_every_command_and_the_exit_codes()
     {
-        var output = new StringWriter();
 
-        await CommandLineApp.RunAsync(["--help"], new CommandConsole(output, new StringWriter(), TextReader.Null));
+        var (_, output, _) = await CommandLine.RunAsync("--help");
 
         foreach (var command in CommandCatalog.All)
-            output.ToString().Should().Contain($"  {command.Name}");
-        output.ToString().Should().Contain("9 other digest measured");
+            output.Should().Contain($"  {command.Name}");
+        output.Should().Contain("9 other digest measured");
     }
 }

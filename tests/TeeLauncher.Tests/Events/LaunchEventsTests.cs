@@ -38,12 +38,11 @@ public sealed class LaunchEventsTests : IDisposable
     {
         var compose = _dir.File("compose.yml", Encoding.UTF8.GetString(Compose));
         string[] args = ["measure", "--digest", Digests.A.ToString(), "--event-name", "app-image", "--event-version", "2", "--json"];
-        var output = new StringWriter();
 
-        var code = await CommandLineApp.RunAsync(withCompose ? [.. args, "--compose", compose] : args, new CommandConsole(output, new StringWriter(), TextReader.Null));
+        var (code, output, _) = await CommandLine.RunAsync(withCompose ? [.. args, "--compose", compose] : args);
 
         code.Should().Be(0);
-        var printed = JsonDocument.Parse(output.ToString()).RootElement.GetProperty("events").EnumerateArray()
+        var printed = JsonDocument.Parse(output).RootElement.GetProperty("events").EnumerateArray()
             .Select(e => (e.GetProperty("name").GetString(), e.GetProperty("digest").GetString())).ToList();
         printed.Should().Equal(LaunchEvents.For("app-image", Digests.A, 2, withCompose ? Compose : null)
             .Select(e => ((string?)e.Name, (string?)Convert.ToHexStringLower(e.Digest()))));

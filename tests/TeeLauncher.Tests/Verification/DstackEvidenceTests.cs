@@ -163,12 +163,11 @@ public sealed class DstackEvidenceTests : IDisposable
     public async Task Hostile_evidence_given_to_the_command_is_exit_3_with_one_line(string text)
     {
         var path = _dir.File("evidence.json", text);
-        var (output, error) = (new StringWriter(), new StringWriter());
 
-        var code = await CommandLineApp.RunAsync(["verify", "--event-log", path, "--rtmr3", new string('0', 96)], new CommandConsole(output, error, TextReader.Null));
+        var (code, _, error) = await CommandLine.RunAsync("verify", "--event-log", path, "--rtmr3", new string('0', 96));
 
-        code.Should().Be(3, error.ToString());
-        error.ToString().TrimEnd('\n').Should().NotContain("\n").And.Contain(path + ":");
+        code.Should().Be(3, error);
+        error.TrimEnd('\n').Should().NotContain("\n").And.Contain(path + ":");
     }
 
     private static string Fixture(string name) => RepositoryFiles.InRepository("tests", "fixtures", "dstack", name);

@@ -16,7 +16,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
     [Fact]
     public async Task A_real_quote_verifies_with_the_verdict_first_and_exit_0()
     {
-        var (code, output, error) = await RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At);
+        var (code, output, error) = await CommandLine.RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At);
 
         code.Should().Be(0, error);
         var lines = output.Split('\n');
@@ -27,7 +27,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
     [Fact]
     public async Task Json_puts_every_field_under_quote_with_tcb_status_and_advisory_ids()
     {
-        var (code, output, _) = await RunAsync("verify", "--quote", PathOf("near_quote.hex"), "--collateral", PathOf("near_quote_collateral.json"), "--at", "2025-09-10T00:00:00Z", "--json");
+        var (code, output, _) = await CommandLine.RunAsync("verify", "--quote", PathOf("near_quote.hex"), "--collateral", PathOf("near_quote_collateral.json"), "--at", "2025-09-10T00:00:00Z", "--json");
 
         code.Should().Be(0);
         var root = JsonDocument.Parse(output).RootElement;
@@ -46,7 +46,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
     [Fact]
     public async Task Collateral_past_its_date_fails_without_at()
     {
-        var (code, _, error) = await RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", PathOf("tdx_quote_collateral.json"));
+        var (code, _, error) = await CommandLine.RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", PathOf("tdx_quote_collateral.json"));
 
         code.Should().Be(1);
         error.Should().StartWith("tee-launcher: NOT verified: collateral").And.Contain("expired");
@@ -55,7 +55,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
     [Fact]
     public async Task A_platform_that_matches_no_tcb_level_is_not_verified()
     {
-        var (code, output, _) = await RunAsync("verify", "--quote", PathOf("tdx_quote_outdated"), "--collateral", PathOf("tdx_quote_outdated_collateral.json"), "--at", "2026-03-01T00:00:00Z");
+        var (code, output, _) = await CommandLine.RunAsync("verify", "--quote", PathOf("tdx_quote_outdated"), "--collateral", PathOf("tdx_quote_outdated_collateral.json"), "--at", "2026-03-01T00:00:00Z");
 
         code.Should().Be(1);
         output.Should().StartWith("NOT verified: TCB: no TCB level");
@@ -69,7 +69,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
         var path = _dir.Combine("quote.bin");
         await File.WriteAllBytesAsync(path, quote);
 
-        var (code, output, error) = await RunAsync("verify", "--quote", path, "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At, "--json");
+        var (code, output, error) = await CommandLine.RunAsync("verify", "--quote", path, "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At, "--json");
 
         code.Should().Be(1);
         error.Should().Contain("its signature by the attestation key is invalid");
@@ -86,7 +86,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
         var reportData = Convert.ToHexStringLower(TeeLauncher.Verification.TdxQuote.Parse(Bytes("tdx_quote")).Report.ReportData);
         var given = same ? reportData : "00" + reportData[2..];
 
-        var (code, output, _) = await RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At, "--report-data", given);
+        var (code, output, _) = await CommandLine.RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At, "--report-data", given);
 
         code.Should().Be(expected);
         output.Should().Contain(same ? "(matches --report-data)" : "NOT verified: the quote's report_data");
@@ -100,7 +100,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
         var eventLog = JsonSerializer.Serialize("[{\"imr\":0,\"event_type\":1,\"digest\":\"" + new string('a', 96) + "\",\"event\":\"\",\"event_payload\":\"\"}]");
         var path = _dir.File("getquote.json", $"{{\"quote\":\"{quoteHex}\",\"event_log\":{eventLog}}}");
 
-        var (code, output, error) = await RunAsync("verify", "--quote", path, "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At, "--json");
+        var (code, output, error) = await CommandLine.RunAsync("verify", "--quote", path, "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At, "--json");
 
         code.Should().Be(1);
         error.Should().StartWith("tee-launcher: NOT verified: event log:");
@@ -118,7 +118,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
     [InlineData("--report-data", "xyz")]
     public async Task Options_that_do_not_fit_a_quote_check_are_usage_errors(string option, string value)
     {
-        var (code, _, error) = await RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", PathOf("tdx_quote_collateral.json"), option, value);
+        var (code, _, error) = await CommandLine.RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", PathOf("tdx_quote_collateral.json"), option, value);
 
         code.Should().Be(2);
         error.Should().Contain(option);
@@ -127,7 +127,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
     [Fact]
     public async Task Quote_options_without_a_quote_are_a_usage_error()
     {
-        var (code, _, error) = await RunAsync("verify", "--event-log", PathOf("tdx_quote_collateral.json"), "--collateral", PathOf("tdx_quote_collateral.json"));
+        var (code, _, error) = await CommandLine.RunAsync("verify", "--event-log", PathOf("tdx_quote_collateral.json"), "--collateral", PathOf("tdx_quote_collateral.json"));
 
         code.Should().Be(2);
         error.Should().Contain("give --quote too");
@@ -142,7 +142,7 @@ public sealed class VerifyQuoteCommandTests : IDisposable
     {
         var path = _dir.File("quote.txt", content);
 
-        var (code, _, error) = await RunAsync("verify", "--quote", path, "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At);
+        var (code, _, error) = await CommandLine.RunAsync("verify", "--quote", path, "--collateral", PathOf("tdx_quote_collateral.json"), "--at", At);
 
         code.Should().BeOneOf(1, 3);
         error.Trim().Split('\n').Should().HaveCount(1);
@@ -158,16 +158,9 @@ public sealed class VerifyQuoteCommandTests : IDisposable
     {
         var path = _dir.File("c.json", content);
 
-        var (code, _, error) = await RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", path, "--at", At);
+        var (code, _, error) = await CommandLine.RunAsync("verify", "--quote", PathOf("tdx_quote"), "--collateral", path, "--at", At);
 
         code.Should().Be(3);
         error.Should().Contain("collateral");
-    }
-
-    private static async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var (output, error) = (new StringWriter(), new StringWriter());
-        var code = await CommandLineApp.RunAsync(args, new CommandConsole(output, error, TextReader.Null));
-        return (code, output.ToString(), error.ToString());
     }
 }
