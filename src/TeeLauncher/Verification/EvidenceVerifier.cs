@@ -148,18 +148,42 @@ public static class EvidenceVerifier
     /// <summary>Each entry of the register with its event digest and what extends the register (null: not replayable).</summary>
     private static IEnumerable<(EvidenceEntry Entry, byte[] Digest, byte[]? Measurement)> Replay(Evidence evidence, int index, VerifyRequest request, Failures failures)
     {
-        var bank = request.Register == RegisterKind.PcrSha256 ? HashBank.Sha256 : HashBank.Sha384;
+        var batch = new List<EvidenceEntry>(Batch);
         foreach (var entry in evidence.Entries)
         {
             if (entry.Imr != index)
                 continue;
-            var digest = EventDigest(entry, request.EventName, failures);
-            var measurement = request.Register switch
-            {
-                RegisterKind.Rtmr3 => digest,
-                _ when entry.IsRuntimeEvent => MeasurementRegister.Measurement(entry.ToRuntimeEvent(), bank),
-                _ => null,
-            };
+            batch.Add(entry);
+            if (batch.Count < Batch)
+                continue;
+            foreach (var replayed in Replay(batch, request, failures))
+                yield return replayed;
+            batch.Clear();
+        }
+        foreach (var replayed in Replay(batch, request, failures))
+            yield return replayed;
+    }
+
+    /// <summary>Entries read ahead of the replay, whose runtime event digests are computed on every core at once.</summary>
+    private const int Batch = 4096;
+
+    private static IEnumerable<(EvidenceEntry Entry, byte[] Digest, byte[]? Measurement)> Replay(List<EvidenceEntry> batch, VerifyRequest request, Failures failures)
+    {
+        var bank = request.Register == RegisterKind.PcrSha256 ? HashBank.Sha256 : HashBank.Sha384;
+        var pcr = request.Register != RegisterKind.Rtmr3;
+        // An event's digests depend on the event alone, not on the register or the events before it: they are computed in
+        // parallel (most of verify's time is hashing), and everything that depends on order stays in order below.
+        var computed = new (byte[] Digest, byte[]? Measurement)[batch.Count];
+        Parallel.For(0, batch.Count, i =>
+        {
+            if (batch[i].IsRuntimeEvent && batch[i].ToRuntimeEvent() is var runtimeEvent)
+                computed[i] = (runtimeEvent.Digest(), pcr ? MeasurementRegister.Measurement(runtimeEvent, bank) : null);
+        });
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var entry = batch[i];
+            var digest = EventDigest(entry, computed[i].Digest, request.EventName, failures);
+            var measurement = pcr ? computed[i].Measurement : digest;
             if (measurement is null)
                 failures.Add($"event {entry.Index} '{entry.Event}' has type {entry.EventType}, which a TPM log of the launcher never holds");
             yield return (entry, digest, measurement);
@@ -231,16 +255,14 @@ public static class EvidenceVerifier
     /// not, and neither is a preimage other than the event's. Any other type is replayed with its recorded digest, and
     /// one named like a launcher event is a forgery: the launcher's events are runtime events.
     /// </summary>
-    private static byte[] EventDigest(EvidenceEntry entry, string imageEventName, Failures failures)
+    private static byte[] EventDigest(EvidenceEntry entry, byte[] computed, string imageEventName, Failures failures)
     {
         if (entry.IsRuntimeEvent)
         {
-            var runtimeEvent = entry.ToRuntimeEvent();
-            var computed = runtimeEvent.Digest();
             if (entry.RecordedDigest.Length > 0 && !entry.RecordedDigest.AsSpan().SequenceEqual(computed))
                 failures.Add($"event {entry.Index} '{entry.Event}': recorded digest {Convert.ToHexStringLower(entry.RecordedDigest)}, " +
                     $"computed from name and payload (version {entry.Version}) {Convert.ToHexStringLower(computed)}");
-            if (entry.Preimage is { } preimage && !preimage.AsSpan().SequenceEqual(runtimeEvent.Preimage()))
+            if (entry.Preimage is { } preimage && !preimage.AsSpan().SequenceEqual(entry.ToRuntimeEvent().Preimage()))
                 failures.Add($"event {entry.Index} '{entry.Event}': its preimage is not the version-{entry.Version} preimage of its name and payload");
             return computed;
         }
