@@ -1,6 +1,5 @@
 using System.Text;
 using TeeLauncher.Cli;
-using TeeLauncher.Tests.Fuzzing;
 using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Cli;

@@ -1,6 +1,5 @@
 using System.Text;
 using TeeLauncher.Files;
-using TeeLauncher.Tests.Fuzzing;
 using TeeLauncher.Tests.Support;
 
 namespace TeeLauncher.Tests.Files;

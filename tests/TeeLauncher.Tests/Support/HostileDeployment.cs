@@ -1,6 +1,6 @@
 using TeeLauncher.Tests.Support;
 
-namespace TeeLauncher.Tests.Fuzzing;
+namespace TeeLauncher.Tests.Support;
 
 /// <summary>A valid config, template, env and approved list in a scratch folder, for the fuzzers to break one at a time.</summary>
 public sealed class HostileDeployment : IDisposable

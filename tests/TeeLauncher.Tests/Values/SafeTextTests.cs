@@ -1,5 +1,5 @@
 using TeeLauncher.Values;
-namespace TeeLauncher.Tests;
+namespace TeeLauncher.Tests.Values;
 
 public sealed class SafeTextTests
 {

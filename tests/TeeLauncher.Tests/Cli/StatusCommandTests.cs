@@ -1,7 +1,7 @@
 using TeeLauncher.Cli;
 using TeeLauncher.Tests.Support;
 
-namespace TeeLauncher.Tests.State;
+namespace TeeLauncher.Tests.Cli;
 
 /// <summary>docs/spec.md §10: <c>status</c> never mistakes a damaged record for an empty boot, and prints recorded text escaped.</summary>
 public sealed class StatusCommandTests : IDisposable

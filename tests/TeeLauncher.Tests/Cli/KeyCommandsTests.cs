@@ -4,7 +4,7 @@ using TeeLauncher.Errors;
 using TeeLauncher.Registries;
 using TeeLauncher.Tests.Support;
 
-namespace TeeLauncher.Tests.Registries;
+namespace TeeLauncher.Tests.Cli;
 
 public sealed class KeyCommandsTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using TeeLauncher.Tests.Support;
 using TeeLauncher.Values;
 
-namespace TeeLauncher.Tests.Docker;
+namespace TeeLauncher.Tests.Values;
 
 public sealed class ImageReferenceTests
 {
@@ -129,7 +129,7 @@ public sealed class ImageReferenceTests
     public static TheoryData<string, string> DistributionReferenceNames()
     {
         var cases = new TheoryData<string, string>();
-        foreach (var line in File.ReadLines(RepositoryFiles.InRepository("tests", "TeeLauncher.Tests", "Docker", "data", "distribution-reference-names.txt")))
+        foreach (var line in File.ReadLines(RepositoryFiles.InRepository("tests", "TeeLauncher.Tests", "Values", "data", "distribution-reference-names.txt")))
         {
             if (line.StartsWith('#'))
                 continue;

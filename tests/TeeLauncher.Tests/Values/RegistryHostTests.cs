@@ -3,7 +3,7 @@ using TeeLauncher.Docker;
 using TeeLauncher.Tests.Support;
 using TeeLauncher.Values;
 
-namespace TeeLauncher.Tests.Docker;
+namespace TeeLauncher.Tests.Values;
 
 /// <summary>One rule for host names wherever a registry is matched: case does not matter.</summary>
 public sealed class RegistryHostTests : IDisposable
