@@ -47,8 +47,9 @@ public sealed class LaunchPipeline(string configPath, ISystemdNotifier notifier,
             // leftovers are listed and present images are found.
             var compose = new ComposeRunner(_docker, config.Compose, ComposeSeal.Create(config.Launcher.StateDir), loggers.CreateLogger("compose"));
             var (planned, plannedModel) = launch.RenderFor(launch.PullRequests.Select(r => r.Image).ToList());
-            await using var up = compose.StartUp(cancellationToken);
+            // The check's process first: on a warm reboot it is the longest step before the measurement.
             var modelChecked = compose.CheckModelAsync(planned, plannedModel, config.Compose.File, cancellationToken);
+            await using var up = compose.StartUp(cancellationToken);
             // Not cancelled by SIGTERM: a stop that began is finished, so no container of the project runs unsupervised.
             quiesce = measurer.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(CancellationToken.None, modelChecked);
             var pulling = PullAsync(launch, modelChecked, cancellationToken);
