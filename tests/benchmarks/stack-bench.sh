@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The stack boot benchmark of issue 11 (docs/benchmarks.md), in one command:
 #   bash tests/benchmarks/stack-bench.sh [--runs N] [--delay-ms MS] [--rate BYTES_PER_SECOND] [--scenarios cold,warm]
-#                                         [--reference] [--pull-concurrency N] [--compose 1.29|2.26|2.40] [--engine 20|26]
+#                                         [--reference] [--pull-concurrency N] [--compose 1.29|2.26|2.40] [--engine 20|26] [--trace]
 # Starts the test environment if needed (tests/env/testenv.sh), publishes the launcher as NativeAOT unless
 # TEE_LAUNCHER names a build, and prints the cold-boot and warm-reboot tables of stack_bench.py.
 set -euo pipefail

@@ -16,6 +16,9 @@ with this compose); on a warm reboot compose up alone.
 --compose (1.29, 2.26 or 2.40) and --engine (20 or 26) choose the test environment's compose and docker engine:
 the launcher, the scripts and this program all run with a PATH whose `docker` is that engine's client and whose
 `docker-compose` is that compose (compose v2 standalone), and the launcher's config names `docker-compose`.
+--trace puts a bash wrapper in front of `docker` and `docker-compose` that logs when each process the launcher starts
+begins and ends, and prints the median of each; the wrappers cost every side a few milliseconds per process, so
+traced runs are for finding where the time goes, not for the figures.
 Needs the test environment (tests/env/testenv.sh env exported) and a NativeAOT build of the launcher.
 Prints markdown on stdout; progress goes to stderr.
 """
@@ -83,14 +86,30 @@ COMPOSES = {"1.29": "TEE_TEST_COMPOSE_V1", "2.26": "TEE_TEST_COMPOSE_V2_26", "2.
 ENGINES = {"20": ("DOCKER_HOST", "TEE_TEST_DOCKER_CLI_20"), "26": ("TEE_TEST_DOCKER_HOST_26", "TEE_TEST_DOCKER_CLI_26")}
 
 
-def use_toolchain(work, compose, engine):
+# Logs the start and end of a process (with its arguments) to $TEE_BENCH_TRACE when set, for --trace.
+TRACE_WRAPPER = """#!/bin/bash
+[[ -n "$TEE_BENCH_TRACE" ]] && echo "$EPOCHREALTIME start $$ {name} $*" >>"$TEE_BENCH_TRACE"
+"{target}" "$@"
+rc=$?
+[[ -n "$TEE_BENCH_TRACE" ]] && echo "$EPOCHREALTIME end $$" >>"$TEE_BENCH_TRACE"
+exit $rc
+"""
+
+
+def use_toolchain(work, compose, engine, trace):
     """Makes `docker` the engine's client and `docker-compose` the compose, first on PATH, for every process from here on."""
     bin_dir = os.path.join(work, "bin")
     os.makedirs(bin_dir)
     host_variable, cli_variable = ENGINES[engine]
     host = os.environ[host_variable]
-    os.symlink(os.environ[cli_variable], os.path.join(bin_dir, "docker"))
-    os.symlink(os.environ[COMPOSES[compose]], os.path.join(bin_dir, "docker-compose"))
+    for name, target in (("docker", os.environ[cli_variable]), ("docker-compose", os.environ[COMPOSES[compose]])):
+        path = os.path.join(bin_dir, name)
+        if trace:
+            with open(path, "w") as f:
+                f.write(TRACE_WRAPPER.format(name=name, target=target))
+            os.chmod(path, 0o755)
+        else:
+            os.symlink(target, path)
     os.environ["PATH"] = f"{bin_dir}:/usr/sbin:/usr/bin:/sbin:/bin"
     os.environ["DOCKER_HOST"] = host
 
@@ -232,15 +251,48 @@ def launcher_phases(started, stderr):
     return marks
 
 
-def run_launcher(launcher, config, state):
+def run_launcher(launcher, config, state, trace):
     shutil.rmtree(state, ignore_errors=True)
+    environment = dict(os.environ)
+    if trace:
+        environment["TEE_BENCH_TRACE"] = trace
+        open(trace, "w").close()
     started = time.time()
     clock = time.perf_counter()
-    result = subprocess.run([launcher, "run", "--config", config], capture_output=True, text=True)
+    result = subprocess.run([launcher, "run", "--config", config], capture_output=True, text=True, env=environment)
     elapsed = time.perf_counter() - clock
     if result.returncode != 0:
         raise SystemExit(f"tee-launcher run failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
-    return elapsed, launcher_phases(started, result.stderr)
+    return elapsed, launcher_phases(started, result.stderr) + (traced_processes(started, trace) if trace else [])
+
+
+def traced_processes(started, trace):
+    """Each process the launcher started, as marks like its log lines: ("process", "kind #n from START ms") at its end."""
+    begun, marks, seen = {}, [], {}
+    with open(trace) as f:
+        for line in f:
+            at, what, pid, *command = line.split()
+            at = (float(at) - started) * 1000
+            if what == "start":
+                begun[pid] = (at, process_kind(command))
+            elif pid in begun:
+                start, kind = begun.pop(pid)
+                seen[kind] = seen.get(kind, 0) + 1
+                marks.append((at, "process", f"{kind} #{seen[kind]} from {start:.0f} ms"))
+    return marks
+
+
+def process_kind(command):
+    """`docker image inspect (3 references)`, `docker ps`, `docker-compose config`: the program and its verb."""
+    program, arguments = command[0], command[1:]
+    if program == "docker-compose":
+        verbs = [a for a in arguments if a in ("config", "up", "down", "ps", "version")]
+        return f"docker-compose {verbs[0] if verbs else ' '.join(arguments[:1])}"
+    if arguments[:1] == ["--config"]:
+        arguments = arguments[2:]
+    verb = " ".join(arguments[:2]) if arguments[:1] in (["image"], ["compose"]) else " ".join(arguments[:1])
+    references = sum(1 for a in arguments if "@sha256:" in a)
+    return f"docker {verb}" + (f" ({references} references)" if verb == "image inspect" and references > 1 else "")
 
 
 def run_script(script, rendered, references, work):
@@ -266,6 +318,11 @@ def phase_table(marks_per_run):
         for at, source, message in marks:
             if re.match(r"pulling \d+ images?:", message):
                 continue
+            if source == "process":
+                key = "process: " + re.sub(r" from \d+ ms$", "", message)
+                keyed.setdefault(key, []).append(at)
+                keyed.setdefault(key + ", started", []).append(float(re.search(r"from (-?\d+) ms$", message).group(1)))
+                continue
             key = f"{source}: " + re.sub(r"sha256:[0-9a-f]{64}|\d+\.\d+\.\d+\.\d+:\d+|/tmp/\S+|\d+ ms|\(digest [0-9a-f]+\)", "…", message)[:110]
             keyed.setdefault(key, []).append(at)
     rows = sorted(((statistics.median(v), k, len(v)) for k, v in keyed.items()))
@@ -277,15 +334,15 @@ def fmt(values):
     return f"{statistics.median(values) * 1000:.0f} ms ({values[0] * 1000:.0f}-{values[-1] * 1000:.0f})"
 
 
-def scenario(name, launcher, config, state, scripts, references, runs, work):
+def scenario(name, launcher, config, state, scripts, references, runs, work, trace):
     cold = name == "cold boot"
     if "reference" in scripts and not cold:
         scripts = dict(scripts, reference=scripts["up alone"])
     scripts.pop("up alone", None)
-    return timed(name, launcher, config, state, scripts, references, runs, work)
+    return timed(name, launcher, config, state, scripts, references, runs, work, trace)
 
 
-def timed(name, launcher, config, state, scripts, references, runs, work):
+def timed(name, launcher, config, state, scripts, references, runs, work, trace):
     """Times per side; `scripts` maps a side's name to (script, its arguments after the rendered file's)."""
     cold = name == "cold boot"
     times = {side: [] for side in ("launcher", *scripts)}
@@ -301,7 +358,7 @@ def timed(name, launcher, config, state, scripts, references, runs, work):
             else:
                 ensure_images(references)
             if side == "launcher":
-                elapsed, run_marks = run_launcher(launcher, config, state)
+                elapsed, run_marks = run_launcher(launcher, config, state, trace and os.path.join(work, "trace"))
                 shutil.copy(os.path.join(state, "compose.yml"), rendered)
                 if i > 0:
                     marks.append(run_marks)
@@ -338,12 +395,13 @@ def main():
                         help="also time a third side, the limit: cold, every image pulled at once by docker, then docker-compose up -d; warm, docker-compose up -d alone")
     parser.add_argument("--compose", choices=sorted(COMPOSES), default="1.29", help="the test environment's compose to use")
     parser.add_argument("--engine", choices=sorted(ENGINES), default="20", help="the test environment's docker engine (and its client) to use")
+    parser.add_argument("--trace", action="store_true", help="log every docker and compose process the launcher starts, with its start and end (costs every side a wrapper per process)")
     parser.add_argument("--pull-concurrency", type=int, help="write pull.concurrency into the launcher's config (default: left out, so the launcher's default applies)")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="tee-stack-bench-")
     relay, references = None, []
-    use_toolchain(work, args.compose, args.engine)
+    use_toolchain(work, args.compose, args.engine, args.trace)
     described = machine()
     try:
         digests = push_images(work)
@@ -362,7 +420,7 @@ def main():
             if key not in args.scenarios.split(","):
                 continue
             config, state = write_deployment(os.path.join(work, key), relay_address, digests, policy, args.pull_concurrency)
-            results.append((name, policy, *scenario(name, args.aot, config, state, dict(scripts), references, args.runs, work)))
+            results.append((name, policy, *scenario(name, args.aot, config, state, dict(scripts), references, args.runs, work, args.trace)))
     finally:
         if relay is not None:
             relay.terminate()
@@ -375,7 +433,8 @@ def main():
         f" --{flag.replace('_', '-')} {getattr(args, flag):g}" for flag, default in (("delay_ms", 30.0), ("rate", 4_000_000))
         if getattr(args, flag) != default) + (f" --pull-concurrency {args.pull_concurrency}" if args.pull_concurrency else "") + (" --reference" if args.reference else "") + (
         f" --scenarios {args.scenarios}" if args.scenarios != "cold,warm" else "") + (
-        f" --compose {args.compose}" if args.compose != "1.29" else "") + (f" --engine {args.engine}" if args.engine != "20" else "")
+        f" --compose {args.compose}" if args.compose != "1.29" else "") + (f" --engine {args.engine}" if args.engine != "20" else "") + (
+        " --trace" if args.trace else "")
     print("## Stack boot from a distant registry")
     print()
     print("\n".join(described))

@@ -15,19 +15,25 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
     private const string ProjectLabel = "com.docker.compose.project";
     private const string ServiceLabel = "com.docker.compose.service";
 
-    private IReadOnlyList<string>? _command;
+    private Task<IReadOnlyList<string>>? _command;
 
     public string Project => settings.Project;
 
     /// <summary>
     /// "docker compose" when the plugin answers, else "docker-compose" (for "auto"). The plugin is asked only when
-    /// its executable is in one of docker's plugin folders: one process less on the boot path when it is not.
+    /// its executable is in one of docker's plugin folders: one process less on the boot path when it is not. Calls
+    /// made while it is being asked (the model check and the early "up" start together) share the one answer.
     /// </summary>
-    public async Task<IReadOnlyList<string>> CommandAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<string>> CommandAsync(CancellationToken cancellationToken)
     {
-        if (_command is not null)
-            return _command;
-        _command = settings.Command switch
+        if (_command is null || _command.IsFaulted || _command.IsCanceled)
+            _command = ResolveCommandAsync(cancellationToken);
+        return _command;
+    }
+
+    private async Task<IReadOnlyList<string>> ResolveCommandAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> command = settings.Command switch
         {
             ComposeCommandKind.DockerComposePlugin => [docker.Executable, "compose"],
             ComposeCommandKind.DockerComposeStandalone => ["docker-compose"],
@@ -35,8 +41,8 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
                 ? [docker.Executable, "compose"]
                 : ["docker-compose"],
         };
-        logger.LogDebug("Compose command: {Command}", string.Join(' ', _command));
-        return _command;
+        logger.LogDebug("Compose command: {Command}", string.Join(' ', command));
+        return command;
     }
 
     /// <summary>
@@ -61,10 +67,19 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
 
     /// <summary>
     /// Every measured service has a running container of the measured image (by image ID), else a compose failure: compose
-    /// said the stack is up, but the measurement would not describe what runs.
+    /// said the stack is up, but the measurement would not describe what runs. Usually one <c>docker ps</c> answers:
+    /// dockerd lists a container's image by the reference it was created with only while that reference still resolves
+    /// to the container's image ID, else by the ID (moby daemon/list.go, <c>refreshImage</c>), so a measured service
+    /// listed running with the measured reference runs the measured image. Otherwise the image IDs are compared
+    /// (<c>docker image inspect</c>, <c>docker inspect</c>), which names what is missing.
     /// </summary>
     public async Task CheckMeasuredRunningAsync(IReadOnlyCollection<string> services, PinnedImage measured, CancellationToken cancellationToken)
     {
+        var listed = await docker.RunAsync(
+            ["ps", "--all", "--no-trunc", "--filter", $"label={ProjectLabel}={Project}", "--format", $"{{{{.Label \"{ServiceLabel}\"}}}}\t{{{{.State}}}}\t{{{{.Image}}}}"],
+            cancellationToken);
+        if (listed.Succeeded && services.All(RunningWith(listed.StandardOutput, measured.Reference).Contains))
+            return;
         var image = await docker.RunAsync(["image", "inspect", "--format", "{{.Id}}", measured.Reference], cancellationToken);
         if (!image.Succeeded)
             throw Failure($"cannot inspect the measured image {measured.Reference}", image);
@@ -88,6 +103,14 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
             throw new ComposeException(
                 $"compose reported project '{Project}' up, but measured service(s) {string.Join(", ", missing.Select(s => $"'{s}'"))} have no running container of the measured image {measured.Reference} ({imageId})");
     }
+
+    /// <summary>The services that <c>docker ps</c> lists with a running container of exactly <paramref name="reference"/>.</summary>
+    private static HashSet<string> RunningWith(string psOutput, string reference) =>
+        psOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .Where(fields => fields is [_, "running" or "restarting", var image] && image == reference)
+            .Select(fields => fields[0])
+            .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Starts "up" now with <c>--file -</c>, in the sealed project directory;
@@ -147,12 +170,21 @@ public sealed class ComposeRunner(IDockerRunner docker, ComposeSettings settings
             throw new ComposeException($"compose failed to stop project '{Project}': {output.Complaint}");
     }
 
-    /// <summary>Stops every container of the project, whatever started it (dockerd's restart policy, an earlier run).</summary>
-    public async Task<int> StopLeftoversAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops every container of the project, whatever started it (dockerd's restart policy, an earlier run). The stop
+    /// waits for <paramref name="mayStop"/> (the model check) and does not happen if it fails; the listing does not wait.
+    /// </summary>
+    public async Task<int> StopLeftoversAsync(CancellationToken cancellationToken, Task? mayStop = null)
     {
         var running = (await ContainersAsync(cancellationToken)).Where(c => c.IsRunning).Select(c => c.Id).ToList();
         if (running.Count == 0)
             return 0;
+        if (mayStop is not null)
+        {
+            await mayStop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (!mayStop.IsCompletedSuccessfully)
+                return 0;
+        }
         var output = await docker.RunAsync(["stop", "--time", StopTimeoutSeconds, .. running], cancellationToken);
         if (!output.Succeeded)
             throw Failure($"cannot stop the containers of project '{Project}' left from before", output);

@@ -59,10 +59,14 @@ public sealed class ImagePuller
 
     /// <summary>
     /// Pulls every image, in the order given as far as concurrency allows. The first failure stops the others; when
-    /// several fail, the one earliest in the list is reported, so the measured image goes first.
+    /// several fail, the one earliest in the list is reported, so the measured image goes first. Unless the policy is
+    /// <c>always</c>, one <c>docker image inspect</c> of every source's reference first finds what is present.
+    /// No <c>docker pull</c> starts before <paramref name="mayPull"/> has succeeded (its failure is every pull's);
+    /// the presence check does not wait for it.
     /// </summary>
     public async Task<IReadOnlyList<PullResult>> PullAllAsync(
-        IReadOnlyList<PullRequest> requests, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress = null)
+        IReadOnlyList<PullRequest> requests, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress = null,
+        Task? mayPull = null)
     {
         var pulls = requests.Select(request => new ImagePull(request)).ToList();
         var tasks = new List<Task<PullResult>>();
@@ -72,8 +76,11 @@ public sealed class ImagePuller
             {
                 using var abort = CancellationTokenSource.CreateLinkedTokenSource(phase);
                 using var slots = new SemaphoreSlim(Math.Max(1, _settings.Concurrency));
+                var present = _settings.Policy == PullPolicy.Always
+                    ? new HashSet<string>()
+                    : await PresentAsync([.. requests.SelectMany(r => r.Sources.Select(s => s.Pin(r.Image.Digest)))], phase);
                 foreach (var pull in pulls)
-                    tasks.Add(PullInSlotAsync(pull, slots, abort, onProgress));
+                    tasks.Add(PullInSlotAsync(pull, present, mayPull ?? Task.CompletedTask, slots, abort, onProgress));
                 return (IReadOnlyList<PullResult>)await Task.WhenAll(tasks);
             }, cancellationToken);
         }
@@ -100,12 +107,13 @@ public sealed class ImagePuller
     }
 
     private async Task<PullResult> PullInSlotAsync(
-        ImagePull pull, SemaphoreSlim slots, CancellationTokenSource abort, Action<PinnedImage, PullProgress>? onProgress)
+        ImagePull pull, IReadOnlySet<string> present, Task mayPull, SemaphoreSlim slots, CancellationTokenSource abort,
+        Action<PinnedImage, PullProgress>? onProgress)
     {
         await slots.WaitAsync(abort.Token);
         try
         {
-            return await PullAsync(pull, abort.Token, onProgress);
+            return await PullAsync(pull, present, mayPull, abort.Token, onProgress);
         }
         catch (LauncherException)
         {
@@ -118,7 +126,8 @@ public sealed class ImagePuller
         }
     }
 
-    private async Task<PullResult> PullAsync(ImagePull pull, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
+    private async Task<PullResult> PullAsync(
+        ImagePull pull, IReadOnlySet<string> present, Task mayPull, CancellationToken cancellationToken, Action<PinnedImage, PullProgress>? onProgress)
     {
         var (image, sources) = pull.Request;
         if (_settings.Policy != PullPolicy.Always)
@@ -126,7 +135,7 @@ public sealed class ImagePuller
             foreach (var source in sources)
             {
                 var pinned = source.Pin(image.Digest);
-                if (await IsPresentAsync(pinned, cancellationToken))
+                if (present.Contains(pinned.Reference))
                 {
                     _logger.LogInformation("Image {Image} is present locally; pull policy {Policy} skips the pull", pinned, _settings.Policy);
                     return new PullResult(image, pinned, source, Pulled: false, []);
@@ -137,6 +146,7 @@ public sealed class ImagePuller
                     $"image {image} is not present locally and pull.policy is \"never\"; load the image or change the policy");
         }
 
+        await mayPull.WaitAsync(cancellationToken);
         pull.Attempting = true;
         var attempt = 0;
         var last = await _retry.ExecuteAsync(
@@ -245,30 +255,43 @@ public sealed class ImagePuller
 
     private async Task EnsureRepoDigestAsync(PinnedImage pinned, CancellationToken cancellationToken)
     {
-        if (!await IsPresentAsync(pinned, cancellationToken))
+        if (!(await PresentAsync([pinned], cancellationToken)).Contains(pinned.Reference))
             throw new PullRefusedException(
                 $"docker pulled {pinned} but 'docker image inspect' does not list it among the image's RepoDigests; refusing to launch it");
     }
 
-    /// <summary>True when docker lists <paramref name="pinned"/> among the local image's RepoDigests.</summary>
-    private async Task<bool> IsPresentAsync(PinnedImage pinned, CancellationToken cancellationToken)
+    /// <summary>
+    /// The references of <paramref name="pinned"/> that docker lists among their local image's RepoDigests, from one
+    /// <c>docker image inspect</c>: it prints a line for each image it finds and fails for the others.
+    /// </summary>
+    private async Task<IReadOnlySet<string>> PresentAsync(IReadOnlyList<PinnedImage> pinned, CancellationToken cancellationToken)
     {
-        var output = await _docker.RunAsync(["image", "inspect", "--format", "{{json .RepoDigests}}", pinned.Reference], cancellationToken);
-        if (!output.Succeeded)
-            return false;
+        var references = pinned.Select(p => p.Reference).Distinct().ToList();
+        var wanted = references.ToHashSet(StringComparer.Ordinal);
+        var output = await _docker.RunAsync(["image", "inspect", "--format", "{{json .RepoDigests}}", .. references], cancellationToken);
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in output.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            foreach (var entry in RepoDigests(line))
+            {
+                if (PinnedImage.TryParse(entry, out var listed) && wanted.Contains(listed.Reference))
+                    present.Add(listed.Reference);
+            }
+        }
+        return present;
+    }
+
+    private static string[] RepoDigests(string line)
+    {
         try
         {
-            var repoDigests = JsonSerializer.Deserialize(output.StandardOutput, DockerJsonContext.Default.StringArray) ?? [];
-            return repoDigests.Any(entry => IsRepoDigestOf(entry, pinned));
+            return JsonSerializer.Deserialize(line, DockerJsonContext.Default.StringArray) ?? [];
         }
         catch (JsonException)
         {
-            return false;
+            return [];
         }
     }
-
-    private static bool IsRepoDigestOf(string repoDigest, PinnedImage pinned) =>
-        PinnedImage.TryParse(repoDigest, out var listed) && listed.Reference == pinned.Reference;
 
     private TimeSpan Backoff(int attempt)
     {

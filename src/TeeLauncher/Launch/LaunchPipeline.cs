@@ -37,18 +37,20 @@ public sealed class LaunchPipeline(string configPath, IDockerRunner docker, Stat
                 .PrepareAsync(launch.Selection.Digest, cancellationToken);
             status.MeasurementReady(measurement.Backend);
 
-            // Compose's own model of the file is judged before anything is pulled (docs/spec.md §7).
+            // Compose's own model of the file is judged before anything is pulled (docs/spec.md §7.1): the pulls and the
+            // stop of leftovers wait for it, while compose's "up" starts (it receives the file only after the measurement),
+            // leftovers are listed and present images are found.
             var compose = new ComposeRunner(docker, config.Compose, ComposeSeal.Create(config.Launcher.StateDir), loggers.CreateLogger("compose"));
             var (planned, plannedModel) = launch.RenderFor(launch.PullRequests.Select(r => r.Image).ToList());
-            await compose.CheckModelAsync(planned, plannedModel, config.Compose.File, cancellationToken);
-
-            // Quiescing runs while the image is pulled and finishes before the measurement; compose starts now too,
-            // but receives the file only after the measurement.
-            // Not cancelled by SIGTERM: a stop that began is finished, so no container of the project runs unsupervised.
-            quiesce = measurement.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(CancellationToken.None);
+            // The check's process first: on a warm reboot it is the longest step before the measurement.
+            var modelChecked = compose.CheckModelAsync(planned, plannedModel, config.Compose.File, cancellationToken);
             await using var up = compose.StartUp(cancellationToken);
-
-            var pulled = await PullAsync(launch, cancellationToken);
+            // Not cancelled by SIGTERM: a stop that began is finished, so no container of the project runs unsupervised.
+            quiesce = measurement.HasMeasuredThisBoot ? Task.FromResult(0) : compose.StopLeftoversAsync(CancellationToken.None, modelChecked);
+            var pulling = PullAsync(launch, modelChecked, cancellationToken);
+            // The model check's failure comes first: the pulls fail with it.
+            await Task.WhenAll(modelChecked, pulling);
+            var pulled = await pulling;
             await QuiescedAsync(quiesce, compose);
 
             var (rendered, model) = launch.RenderFor(pulled.Select(p => p.Image).ToList());
@@ -86,13 +88,13 @@ public sealed class LaunchPipeline(string configPath, IDockerRunner docker, Stat
             _log.LogWarning("Removed {Count} registry credentials folder(s) left by a launcher that was killed during a pull", removed);
     }
 
-    private async Task<IReadOnlyList<PullResult>> PullAsync(ChosenLaunch launch, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<PullResult>> PullAsync(ChosenLaunch launch, Task mayPull, CancellationToken cancellationToken)
     {
         var (inputs, _, requests) = launch;
         status.Pulling(requests.Count);
         var puller = new ImagePuller(docker, inputs.Config.Pull, inputs.Credentials, inputs.Config.Launcher.StateDir, loggers.CreateLogger("pull"));
         var board = new PullBoard(requests, _log, status.PullProgress);
-        var pulled = await puller.PullAllAsync(requests, cancellationToken, board.Update);
+        var pulled = await puller.PullAllAsync(requests, cancellationToken, board.Update, mayPull);
         foreach (var result in pulled)
         {
             foreach (var skipped in result.SkippedSources)

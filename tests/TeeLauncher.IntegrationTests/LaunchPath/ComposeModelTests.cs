@@ -111,7 +111,12 @@ public sealed class ComposeModelTests
         await using var deployment = Deployment.Create("after-up", compose);
         var digest = await deployment.PushImageAsync();
         deployment.Approve(digest);
-        deployment.WriteTemplate("services:\n  app:\n    image: ${TEE_LAUNCHER_IMAGE}\n    network_mode: none\n    command: [\"/bin/false\"]\n");
+        var side = deployment.Pinned(await deployment.PushImageAsync("side"));
+        // Compose returns only after the measured service has exited (it starts "after" once "app" completed): the check
+        // after up sees it exited, however soon it looks.
+        deployment.WriteTemplate("services:\n  app:\n    image: ${TEE_LAUNCHER_IMAGE}\n    network_mode: none\n    command: [\"/bin/true\"]\n" +
+            $"  after:\n    image: {side}\n    network_mode: none\n    command: [\"/bin/sleep\", \"3600\"]\n" +
+            "    depends_on:\n      app:\n        condition: service_completed_successfully\n");
 
         var run = await deployment.LauncherAsync(["run"], null);
 

@@ -5,6 +5,7 @@ using TeeLauncher.Configuration;
 using TeeLauncher.Docker;
 using TeeLauncher.Errors;
 using TeeLauncher.Testing;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Compose;
 
@@ -135,6 +136,60 @@ public sealed class ComposeRunnerTests : IDisposable
     {
         (await Runner().StopLeftoversAsync(CancellationToken.None)).Should().Be(0);
         _docker.Calls.Should().ContainSingle().Which.Should().StartWith("docker ps --all --no-trunc --filter label=com.docker.compose.project=app");
+    }
+
+    [Fact]
+    public async Task Leftovers_are_listed_at_once_but_stopped_only_after_the_model_check()
+    {
+        _docker.Containers = [ScriptedDocker.Container("aaa", "running", "app-web-1")];
+        var check = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var stop = Runner().StopLeftoversAsync(CancellationToken.None, check.Task);
+        await WaitForAsync(() => _docker.Calls.Count == 1);
+        await Task.Delay(50);
+        _docker.Calls.Should().ContainSingle("the stop waits for the check");
+        check.SetResult();
+
+        (await stop).Should().Be(1);
+        _docker.Calls[^1].Should().Be("docker stop --time 30 aaa");
+    }
+
+    [Fact]
+    public async Task A_failed_model_check_stops_no_leftover()
+    {
+        _docker.Containers = [ScriptedDocker.Container("aaa", "running", "app-web-1")];
+
+        var stopped = await Runner().StopLeftoversAsync(CancellationToken.None, Task.FromException(new ConfigException("compose refuses it")));
+
+        stopped.Should().Be(0);
+        _docker.Calls.Should().ContainSingle().Which.Should().StartWith("docker ps ");
+    }
+
+    private static readonly PinnedImage Measured = new(ImageReference.Parse("registry.test/app"), ImageDigest.Parse("sha256:" + new string('a', 64)));
+
+    [Fact]
+    public async Task A_measured_service_listed_running_with_the_measured_reference_needs_one_ps()
+    {
+        _docker.Containers = [$"app\trunning\t{Measured.Reference}", "side\trunning\tsha256:" + new string('b', 64)];
+
+        await Runner().CheckMeasuredRunningAsync(["app"], Measured, CancellationToken.None);
+
+        _docker.Calls.Should().Equal(
+            "docker ps --all --no-trunc --filter label=com.docker.compose.project=app --format {{.Label \"com.docker.compose.service\"}}\t{{.State}}\t{{.Image}}");
+    }
+
+    [Fact]
+    public async Task A_measured_service_listed_with_another_image_is_checked_by_image_id_and_named()
+    {
+        // dockerd lists the image ID when the container's reference no longer resolves to its image.
+        _docker.Containers = ["app\trunning\tsha256:" + new string('b', 64)];
+        _docker.Docker = arguments => arguments[0] == "image" ? new DockerOutput(0, "sha256:" + new string('c', 64) + "\n", "", TimeSpan.Zero) : ScriptedDocker.Ok;
+
+        var check = () => Runner().CheckMeasuredRunningAsync(["app"], Measured, CancellationToken.None);
+
+        (await check.Should().ThrowAsync<ComposeException>()).WithMessage(
+            $"compose reported project 'app' up, but measured service(s) 'app' have no running container of the measured image {Measured.Reference} (sha256:ccc*)");
+        _docker.Calls.Select(c => string.Join(' ', c.Split(' ').Take(2))).Should().Equal("docker ps", "docker image", "docker ps");
     }
 
     [Fact]

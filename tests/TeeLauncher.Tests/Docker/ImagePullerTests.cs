@@ -223,6 +223,57 @@ public sealed class ImagePullerTests
     }
 
     [Fact]
+    public async Task Policy_missing_finds_every_present_image_with_one_inspect()
+    {
+        var docker = new ScriptedDocker(_ => ScriptedDocker.Ok);
+        docker.Present.Add("origin.test/app@" + Digest);
+        docker.Present.Add("origin.test/side@" + Digest);
+        var results = await Run(() => Puller(docker, Settings(policy: PullPolicy.Missing))
+            .PullAllAsync([Request("origin.test/app", "mirror.test"), Request("origin.test/side")], CancellationToken.None));
+        results.Select(r => r.Pulled).Should().Equal(false, false);
+        results[0].Source.Label.Should().Be("origin origin.test", "the mirror lacks it, the origin's reference is present");
+        docker.Inspects.Should().Equal($"mirror.test/app@{Digest} origin.test/app@{Digest} origin.test/side@{Digest}");
+        docker.Pulls.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task No_pull_starts_before_its_gate_but_the_presence_check_does()
+    {
+        var docker = new ScriptedDocker(_ => ScriptedDocker.Ok);
+        docker.Present.Add("origin.test/app@" + Digest);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pull = Puller(docker, Settings(policy: PullPolicy.Missing))
+            .PullAllAsync([Request("origin.test/app"), Request("origin.test/side")], CancellationToken.None, mayPull: gate.Task);
+
+        await WaitForAsync(() => docker.Inspects.Count == 1);
+        await Task.Delay(50);
+        docker.Pulls.Should().BeEmpty("the gate is closed");
+        gate.SetResult();
+        var results = await pull;
+
+        results.Select(r => r.Pulled).Should().Equal(false, true);
+        docker.Pulls.Should().Equal("origin.test/side@" + Digest);
+    }
+
+    [Fact]
+    public async Task A_failed_gate_is_every_pulls_failure_and_nothing_is_pulled()
+    {
+        var docker = new ScriptedDocker(_ => ScriptedDocker.Ok);
+        var refused = new ConfigException([InputProblem.InFile("compose.yml", "compose refuses the rendered template")]);
+        var act = () => Run(() => Puller(docker, Settings())
+            .PullAllAsync([Request("origin.test/app"), Request("origin.test/side")], CancellationToken.None, mayPull: Task.FromException(refused)));
+        (await act.Should().ThrowAsync<ConfigException>()).Which.Should().BeSameAs(refused);
+        docker.Pulls.Should().BeEmpty();
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 500 && !condition(); i++)
+            await Task.Delay(10);
+        condition().Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Progress_is_reported_per_layer_event()
     {
         var docker = new ScriptedDocker(_ => ScriptedDocker.Ok)
@@ -234,7 +285,10 @@ public sealed class ImagePullerTests
         seen.Should().Equal("app 0/1 layers done, 0 downloaded", "app 1/2 layers done, 1 downloaded", "app 1/2 layers done, 2 downloaded", "app 2/2 layers done, 2 downloaded");
     }
 
-    /// <summary>docker as the pull sees it: <c>pull</c> answers from a script (null: hang until cancelled); <c>image inspect</c> lists what was pulled.</summary>
+    /// <summary>
+    /// docker as the pull sees it: <c>pull</c> answers from a script (null: hang until cancelled); <c>image inspect</c>
+    /// prints the RepoDigests of each reference pulled or <see cref="Present"/> and fails if any is not, as docker does.
+    /// </summary>
     private sealed class ScriptedDocker(Func<string, DockerOutput?> pull) : IDockerRunner
     {
         public static readonly DockerOutput Ok = new(0, "", "", TimeSpan.Zero);
@@ -247,6 +301,7 @@ public sealed class ImagePullerTests
 
         public ConcurrentBag<string> Present { get; } = [];
         public List<string> Pulls { get; } = [];
+        public ConcurrentQueue<string> Inspects { get; } = [];
         public IReadOnlyList<string> Output { get; init; } = [];
         public bool Hold { get; init; }
         public int Running => Volatile.Read(ref _running);
@@ -264,8 +319,14 @@ public sealed class ImagePullerTests
         public async Task<DockerOutput> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, Action<string>? onOutputLine = null)
         {
             var reference = arguments[^1];
-            if (arguments.Contains("inspect"))
-                return Present.Contains(reference) ? new DockerOutput(0, $"[\"{reference}\"]", "", TimeSpan.Zero) : Fail("No such image");
+            if (arguments.Take(4).SequenceEqual(["image", "inspect", "--format", "{{json .RepoDigests}}"]))
+            {
+                var references = arguments.Skip(4).ToArray();
+                Inspects.Enqueue(string.Join(' ', references));
+                var found = references.Where(Present.Contains).ToList();
+                return new DockerOutput(found.Count == references.Length ? 0 : 1, string.Concat(found.Select(r => $"[\"{r}\"]\n")),
+                    found.Count == references.Length ? "" : "Error response from daemon: No such image", TimeSpan.Zero);
+            }
             lock (Pulls)
                 Pulls.Add(reference);
             var running = Interlocked.Increment(ref _running);
