@@ -180,7 +180,7 @@ public sealed class DstackBackendTests : IDisposable
     [InlineData(2, "{\"event\":\"app-id\",\"payload\":\"3q2+7w==\",\"version\":2}")]
     public void The_log_line_is_dstacks_serde_form_with_standard_base64(int version, string line)
     {
-        DstackRuntimeEvents.LogLine(new RuntimeEvent("app-id", Convert.FromHexString("deadbeef"), version)).Should().Be(line);
+        DstackRuntimeEvents.LogLine(new RuntimeEvent("app-id", Convert.FromHexString("deadbeef"), EventVersions.Of(version))).Should().Be(line);
     }
 
     [Fact]
