@@ -8,7 +8,7 @@ using TeeLauncher.Tests.Support;
 using TeeLauncher.Values;
 using TeeLauncher.Verification;
 
-namespace TeeLauncher.Tests.Events;
+namespace TeeLauncher.Tests.Values;
 
 /// <summary>The one rule of the event version (docs/spec.md §5.1), and that every place a version enters says it alike.</summary>
 public sealed class EventVersionTests : IDisposable
