@@ -8,7 +8,7 @@ using TeeLauncher.Values;
 
 namespace TeeLauncher.Cli;
 
-public sealed record MeasuredPrediction(string Name, int Version, string Payload, string Preimage, string Digest, string PcrSha256, string PcrSha384);
+public sealed record MeasuredPrediction(string Name, EventVersion Version, string Payload, string Preimage, string Digest, string PcrSha256, string PcrSha384);
 
 public sealed record MeasureReport(IReadOnlyList<MeasuredPrediction> Events, string Base, string Rtmr3);
 
@@ -35,12 +35,9 @@ public sealed class MeasureCommand : Command
         var text = arguments.Required("digest");
         if (!ImageDigest.TryParse(text, out var digest))
             throw new UsageException($"--digest: {ImageDigest.WhyNotADigest(text)}");
-        var version = arguments.Value("event-version") switch
-        {
-            null or "1" => 1,
-            "2" => 2,
-            var other => throw new UsageException($"--event-version '{other}' must be 1 or 2"),
-        };
+        var version = EventVersion.V1;
+        if (arguments.Value("event-version") is { } versionText && !EventVersion.TryParse(versionText, out version))
+            throw new UsageException($"--event-version '{versionText}' must be {EventVersion.Choices}");
         var compose = arguments.Value("compose") is { } path ? InputFile.ReadInput(path, "compose file", RenderedComposeMaxBytes) : null;
         var events = LaunchEvents.For(arguments.Value(CommandOption.EventName.Name) ?? EventNames.DefaultImage, digest, version, compose);
         var start = arguments.Value("base") is { } hex ? HexArgument.Parse("base", hex, 48) : MeasurementRegister.Zero(HashBank.Sha384);

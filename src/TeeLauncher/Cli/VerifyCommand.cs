@@ -96,7 +96,7 @@ public sealed class VerifyCommand : Command
         text.AppendLine($"evidence:  {report.Format}, {report.EventCount} events replayed into {report.Register}");
         foreach (var e in report.Events)
         {
-            text.AppendLine($"  {e.Index,4}  {SafeText.Escape(e.Name),-28} {e.Digest}{(e.Recomputed ? e.Version == 1 ? "" : $"  (version {e.Version})" : "  (recorded, not a runtime event)")}");
+            text.AppendLine($"  {e.Index,4}  {SafeText.Escape(e.Name),-28} {e.Digest}{(e.Recomputed ? e.Version == EventVersion.V1 ? "" : $"  (version {e.Version})" : "  (recorded, not a runtime event)")}");
             if (text.Length > ChunkChars)
             {
                 await output.WriteAsync(text);

@@ -295,9 +295,19 @@ public static partial class ConfigLoader
             section.Path("tdx_rtmr_path") ?? defaults.TdxRtmrPath,
             section.Integer("tpm_pcr", defaults.TpmPcr, 0, 23),
             section.String("tpm_tcti", defaults.TpmTcti),
-            section.Integer("event_version", defaults.EventVersion, 1, 2),
+            ReadEventVersion(section, defaults.EventVersion),
             FullPath(baseDirectory, section.Path("dstack_event_dir") ?? defaults.DstackEventDir),
             section.Choice("dstack_platform", defaults.DstackPlatform, ConfigSpellings.DstackPlatforms));
+    }
+
+    private static EventVersion ReadEventVersion(TableReader section, EventVersion fallback)
+    {
+        if (section.Integer("event_version") is not { } number)
+            return fallback;
+        if (EventVersion.TryFrom(number, out var version))
+            return version;
+        section.Problem("event_version", $"{section.Key("event_version")} must be {EventVersion.Choices}, found {number}");
+        return fallback;
     }
 
     private static ComposeSettings ReadCompose(TableReader section, LauncherSettings launcher, string baseDirectory)

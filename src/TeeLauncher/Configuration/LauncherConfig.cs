@@ -119,7 +119,7 @@ public sealed record MeasurementSettings(
     string TdxRtmrPath,
     int TpmPcr,
     string TpmTcti,
-    int EventVersion,
+    EventVersion EventVersion,
     string DstackEventDir,
     DstackPlatformKind DstackPlatform)
 {
@@ -127,7 +127,7 @@ public sealed record MeasurementSettings(
     public static readonly MeasurementSettings Default = new(
         MeasurementBackendKind.Dstack, EventNames.DefaultImage, true,
         Path.Combine(LauncherSettings.Default.StateDir, "events.jsonl"), "/var/run/dstack.sock",
-        "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384", 14, "device:/dev/tpmrm0", 1, "/run/log/dstack", DstackPlatformKind.Auto);
+        "/sys/devices/virtual/misc/tdx_guest/measurements/rtmr3:sha384", 14, "device:/dev/tpmrm0", EventVersion.V1, "/run/log/dstack", DstackPlatformKind.Auto);
 }
 
 public enum ComposeCommandKind { Auto, DockerComposePlugin, DockerComposeStandalone }

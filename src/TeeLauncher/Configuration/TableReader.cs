@@ -78,9 +78,7 @@ internal sealed class TableReader
             return fallback;
         if (value >= min && value <= max)
             return (int)value;
-        Problem(key, max == min + 1
-            ? $"{Key(key)} must be {min} or {max}, found {value}"
-            : $"{Key(key)} must be between {min} and {max}, found {value}");
+        Problem(key, $"{Key(key)} must be between {min} and {max}, found {value}");
         return fallback;
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Events;
 
@@ -14,5 +15,5 @@ public sealed record EventLogEntry(
     /// <summary>Version 1 entries carry no version field, as in dstack's own logs; version 2 ones <c>"version":2</c>.</summary>
     public static EventLogEntry For(RuntimeEvent runtimeEvent, int registerIndex) => new(
         registerIndex, RuntimeEvent.EventType, Convert.ToHexStringLower(runtimeEvent.Digest()),
-        runtimeEvent.Name, Convert.ToHexStringLower(runtimeEvent.Payload), runtimeEvent.Version == 1 ? null : runtimeEvent.Version);
+        runtimeEvent.Name, Convert.ToHexStringLower(runtimeEvent.Payload), runtimeEvent.Version == EventVersion.V1 ? null : runtimeEvent.Version.Number);
 }

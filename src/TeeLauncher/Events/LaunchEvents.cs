@@ -11,7 +11,7 @@ public static class LaunchEvents
         For(settings.EventName, digest, settings.EventVersion, settings.ComposeEvent ? renderedCompose : null);
 
     /// <summary>In order: the image, then (when a rendered compose file is given) its compose event.</summary>
-    public static IReadOnlyList<RuntimeEvent> For(string imageEventName, ImageDigest digest, int version, byte[]? renderedCompose) =>
+    public static IReadOnlyList<RuntimeEvent> For(string imageEventName, ImageDigest digest, EventVersion version, byte[]? renderedCompose) =>
         renderedCompose is null
             ? [RuntimeEvent.ForImage(imageEventName, digest, version)]
             : [RuntimeEvent.ForImage(imageEventName, digest, version), RuntimeEvent.ForCompose(renderedCompose, version)];

@@ -10,30 +10,25 @@ namespace TeeLauncher.Events;
 /// A dstack runtime event in one of dstack's two digest versions (docs/spec.md §5.1): its digest is what extends the register.
 /// Both follow dstack's <c>RuntimeEvent::preimage</c> (project Dstack-TEE/dstack, dstack/cc-eventlog/src/runtime_events.rs).
 /// </summary>
-public sealed record RuntimeEvent(string Name, byte[] Payload, int Version = 1)
+public sealed record RuntimeEvent(string Name, byte[] Payload, EventVersion Version = default)
 {
     public const uint EventType = 0x08000001;
 
-    public static RuntimeEvent ForImage(string eventName, ImageDigest digest, int version = 1) => new(eventName, digest.ToBytes(), version);
+    public static RuntimeEvent ForImage(string eventName, ImageDigest digest, EventVersion version = default) => new(eventName, digest.ToBytes(), version);
 
-    public static RuntimeEvent ForCompose(ReadOnlySpan<byte> renderedCompose, int version = 1) =>
+    public static RuntimeEvent ForCompose(ReadOnlySpan<byte> renderedCompose, EventVersion version = default) =>
         new(EventNames.Compose, SHA256.HashData(renderedCompose), version);
 
-    public static bool IsKnownVersion(int version) => version is 1 or 2;
-
-    public RuntimeEvent InVersion(int version) => version == Version ? this : this with { Version = version };
+    public RuntimeEvent InVersion(EventVersion version) => version == Version ? this : this with { Version = version };
 
     /// <summary>
     /// The bytes hashed into the event digest. Version 1: <c>u32_le(type) ":" name ":" payload</c>; version 2: the
     /// RFC 8785 (JCS) form of <c>{"name","payload" (lowercase hex),"type"}</c>, keys in that sorted order.
     /// </summary>
-    public byte[] Preimage() => Version switch
-    {
-        1 => PreimageV1(),
-        2 => Encoding.UTF8.GetBytes(
-            $"{{\"name\":{JsonString(Name)},\"payload\":\"{Convert.ToHexStringLower(Payload)}\",\"type\":{EventType.ToString(CultureInfo.InvariantCulture)}}}"),
-        _ => throw new InvalidOperationException($"runtime event version {Version} does not exist"),
-    };
+    public byte[] Preimage() => Version == EventVersion.V1
+        ? PreimageV1()
+        : Encoding.UTF8.GetBytes(
+            $"{{\"name\":{JsonString(Name)},\"payload\":\"{Convert.ToHexStringLower(Payload)}\",\"type\":{EventType.ToString(CultureInfo.InvariantCulture)}}}");
 
     /// <summary>SHA-384 of the preimage: the 48 bytes an RTMR is extended with.</summary>
     public byte[] Digest() => MeasurementRegister.Measurement(this, HashBank.Sha384);

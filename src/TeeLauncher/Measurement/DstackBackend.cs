@@ -5,6 +5,7 @@ using System.Text.Json;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Events;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 
@@ -35,7 +36,7 @@ public sealed class DstackBackend : IMeasurementBackend
     private readonly string _socketPath;
     private readonly DstackRuntimeEvents _protocol;
     private bool? _hasEmitEvent;
-    private int _eventVersion = 1;
+    private EventVersion _eventVersion = EventVersion.V1;
 
     public DstackBackend(string socketPath, string eventDirectory, string rtmrPath, DstackPlatformKind platform, string tpmTcti)
     {
@@ -48,7 +49,7 @@ public sealed class DstackBackend : IMeasurementBackend
 
     public int RegisterIndex => 3;
 
-    public int EventVersion => _eventVersion;
+    public EventVersion EventVersion => _eventVersion;
 
     /// <summary>The variant measured for (auto is resolved when <see cref="EnsureAvailableAsync"/> runs).</summary>
     public DstackPlatformKind Platform { get; private set; }

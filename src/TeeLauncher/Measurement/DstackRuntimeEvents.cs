@@ -1,10 +1,10 @@
-using System.Globalization;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using TeeLauncher.Configuration;
 using TeeLauncher.Errors;
 using TeeLauncher.Files;
 using TeeLauncher.Events;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 
@@ -38,7 +38,7 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr, Ds
     /// Before the pull: the directory, dstack's version file, a lock and a log that can be written (both created as dstack
     /// creates them when missing), RTMR3 and on GCP the TPM; returns the version.
     /// </summary>
-    public async Task<int> EnsureUsableAsync(CancellationToken cancellationToken)
+    public async Task<EventVersion> EnsureUsableAsync(CancellationToken cancellationToken)
     {
         switch (Status(Directory, "runtime event directory"))
         {
@@ -90,10 +90,10 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr, Ds
     /// <summary>The line exactly as dstack's serde writes a <c>RuntimeEvent</c>: fields in this order, no spaces.</summary>
     public static string LogLine(RuntimeEvent runtimeEvent) =>
         $"{{\"event\":{RuntimeEvent.JsonString(runtimeEvent.Name)},\"payload\":\"{Convert.ToBase64String(runtimeEvent.Payload)}\"" +
-        (runtimeEvent.Version == 1 ? "}" : $",\"version\":{runtimeEvent.Version.ToString(CultureInfo.InvariantCulture)}}}");
+        (runtimeEvent.Version == EventVersion.V1 ? "}" : $",\"version\":{runtimeEvent.Version}}}");
 
     /// <summary>As dstack's <c>runtime_event_version_file</c>: the whole file as UTF-8, trimmed, must be "1" or "2".</summary>
-    private int ReadVersion()
+    private EventVersion ReadVersion()
     {
         string text;
         try
@@ -110,13 +110,10 @@ public sealed class DstackRuntimeEvents(string directory, RtmrAttribute rtmr, Ds
         {
             throw new MeasurementException($"dstack's runtime event version file {e.Message} (measurement.dstack_event_dir)");
         }
-        return text switch
-        {
-            "1" => 1,
-            "2" => 2,
-            _ => throw new MeasurementException(
-                $"dstack's runtime event version file {VersionFile} holds {RuntimeEvent.JsonString(text[..Math.Min(text.Length, 40)])}, not 1 or 2: this launcher does not know that digest version"),
-        };
+        return EventVersion.TryParse(text, out var version)
+            ? version
+            : throw new MeasurementException(
+                $"dstack's runtime event version file {VersionFile} holds {RuntimeEvent.JsonString(text[..Math.Min(text.Length, 40)])}, not {EventVersion.Choices}: this launcher does not know that digest version");
     }
 
     /// <summary>The exclusive lock dstack's services take, waited for as they do, but stoppable by a signal.</summary>

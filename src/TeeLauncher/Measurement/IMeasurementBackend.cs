@@ -1,4 +1,5 @@
 using TeeLauncher.Events;
+using TeeLauncher.Values;
 namespace TeeLauncher.Measurement;
 
 /// <summary>Extends the attestation register of one platform (docs/spec.md §5.2).</summary>
@@ -11,7 +12,7 @@ public interface IMeasurementBackend
     int RegisterIndex { get; }
 
     /// <summary>The digest version (docs/spec.md §5.1) of the events this backend extends; known once <see cref="EnsureAvailableAsync"/> ran.</summary>
-    int EventVersion { get; }
+    EventVersion EventVersion { get; }
 
     /// <summary>Fails fast (before any pull) when the device or socket is not there.</summary>
     Task EnsureAvailableAsync(CancellationToken cancellationToken);

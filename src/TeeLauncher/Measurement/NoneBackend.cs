@@ -1,14 +1,15 @@
 using TeeLauncher.Events;
+using TeeLauncher.Values;
 namespace TeeLauncher.Measurement;
 
 /// <summary>Measures nothing: for the dev platform only, where no attestation hardware exists.</summary>
-public sealed class NoneBackend(int eventVersion = 1) : IMeasurementBackend
+public sealed class NoneBackend(EventVersion eventVersion = default) : IMeasurementBackend
 {
     public string Name => "none";
 
     public int RegisterIndex => 3;
 
-    public int EventVersion => eventVersion;
+    public EventVersion EventVersion => eventVersion;
 
     public Task EnsureAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,8 +1,9 @@
 using TeeLauncher.Events;
+using TeeLauncher.Values;
 namespace TeeLauncher.Measurement;
 
 /// <summary>Extends RTMR3 through the kernel's TDX guest sysfs attribute (Linux 6.16+), each extend checked by reading it back.</summary>
-public sealed class TdxSysfsBackend(string rtmrPath, int eventVersion = 1) : IMeasurementBackend
+public sealed class TdxSysfsBackend(string rtmrPath, EventVersion eventVersion = default) : IMeasurementBackend
 {
     private readonly RtmrAttribute _rtmr = new(rtmrPath);
 
@@ -10,7 +11,7 @@ public sealed class TdxSysfsBackend(string rtmrPath, int eventVersion = 1) : IMe
 
     public int RegisterIndex => 3;
 
-    public int EventVersion => eventVersion;
+    public EventVersion EventVersion => eventVersion;
 
     public Task EnsureAvailableAsync(CancellationToken cancellationToken)
     {

@@ -1,10 +1,11 @@
 using TeeLauncher.Errors;
 using TeeLauncher.Events;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Measurement;
 
 /// <summary>Extends a TPM PCR in the sha256 and sha384 banks with tpm2-tools, through the configured TCTI.</summary>
-public sealed class TpmBackend(int pcr, string tcti, int eventVersion = 1) : IMeasurementBackend
+public sealed class TpmBackend(int pcr, string tcti, EventVersion eventVersion = default) : IMeasurementBackend
 {
     private readonly Tpm2Tools _tpm = new(tcti);
 
@@ -12,7 +13,7 @@ public sealed class TpmBackend(int pcr, string tcti, int eventVersion = 1) : IMe
 
     public int RegisterIndex => pcr;
 
-    public int EventVersion => eventVersion;
+    public EventVersion EventVersion => eventVersion;
 
     public async Task EnsureAvailableAsync(CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using TeeLauncher.Errors;
 using TeeLauncher.Events;
 using TeeLauncher.Files;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Verification;
 
@@ -266,7 +267,7 @@ public sealed partial class Evidence
             var what = new What(index);
             Expect(ref reader, JsonTokenType.StartObject, what);
             var entryStart = reader.Offset;
-            (uint? imr, uint? type, string? name, byte[]? digest, int version) = (null, null, null, null, 1);
+            (uint? imr, uint? type, string? name, byte[]? digest, EventVersion version) = (null, null, null, null, EventVersion.V1);
             (byte[]? hexPayload, byte[]? base64Payload, byte[]? preimage) = (null, null, null);
             var seen = 0;
             while (Next(ref reader) != JsonTokenType.EndObject)
@@ -288,9 +289,8 @@ public sealed partial class Evidence
                     case 5: base64Payload = Base64(ref reader, at); break;
                     case 6 when reader.TokenType != JsonTokenType.Null: preimage = Hex(ref reader, at, null); break;
                     case 7:
-                        version = Number(ref reader, at) is var v && v is 1 or 2
-                            ? (int)v
-                            : throw Problem(reader.Offset, $"{at} must be 1 or 2, the runtime event digest versions");
+                        if (!EventVersion.TryFrom(Number(ref reader, at), out version))
+                            throw Problem(reader.Offset, $"{at} must be {EventVersion.Choices}, the runtime event digest versions");
                         break;
                     default: reader.Skip(); break;
                 }

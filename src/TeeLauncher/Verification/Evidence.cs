@@ -9,7 +9,7 @@ namespace TeeLauncher.Verification;
 /// One recorded event: index is 1-based in the order of the evidence. <see cref="Preimage"/> is the hex preimage
 /// dstack adds to version-2 entries of GetQuote and tcb_info, when the evidence carries one.
 /// </summary>
-public sealed record EvidenceEntry(int Index, int Imr, uint EventType, string Event, byte[] Payload, byte[] RecordedDigest, int Version = 1, byte[]? Preimage = null)
+public sealed record EvidenceEntry(int Index, int Imr, uint EventType, string Event, byte[] Payload, byte[] RecordedDigest, EventVersion Version = default, byte[]? Preimage = null)
 {
     public bool IsRuntimeEvent => EventType == RuntimeEvent.EventType;
 

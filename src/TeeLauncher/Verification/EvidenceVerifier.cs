@@ -19,7 +19,7 @@ public sealed record VerifyRequest(
     ApprovedHashes? Approved,
     byte[]? ComposeFile);
 
-public sealed record VerifiedEvent(int Index, string Name, string Digest, bool Recomputed, int Version);
+public sealed record VerifiedEvent(int Index, string Name, string Digest, bool Recomputed, EventVersion Version);
 
 /// <summary>
 /// The outcome. <see cref="Events"/> replays the evidence as it is enumerated (written out), so that the report holds no

@@ -84,7 +84,7 @@ public sealed class ConfigLoaderTests : IDisposable
         config.Measurement.EventName.Should().Be("mpc-image-digest");
         config.Measurement.ComposeEvent.Should().BeFalse();
         config.Measurement.TpmPcr.Should().Be(16);
-        config.Measurement.EventVersion.Should().Be(2);
+        config.Measurement.EventVersion.Should().Be(EventVersion.V2);
         config.Measurement.DstackEventDir.Should().Be("/run/log/dstack-test");
         config.Compose.Command.Should().Be(ComposeCommandKind.DockerComposeStandalone);
         config.Compose.Env.Should().Equal(new Dictionary<string, string> { ["LOG_LEVEL"] = "info" });
@@ -108,7 +108,7 @@ public sealed class ConfigLoaderTests : IDisposable
         config.Measurement.Backend.Should().Be(MeasurementBackendKind.Dstack);
         config.Measurement.EventName.Should().Be("image-digest");
         config.Measurement.EventLog.Should().Be("/run/tee-launcher/events.jsonl");
-        config.Measurement.EventVersion.Should().Be(1);
+        config.Measurement.EventVersion.Should().Be(EventVersion.V1);
         config.Measurement.DstackEventDir.Should().Be("/run/log/dstack");
         config.Compose.File.Should().Be(Path.Combine(_dir.Path, "compose.yml"));
         config.Compose.StopTimeout.Should().Be(TimeSpan.FromSeconds(30));

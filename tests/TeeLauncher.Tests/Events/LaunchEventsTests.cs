@@ -5,6 +5,7 @@ using TeeLauncher.Configuration;
 using TeeLauncher.Events;
 using TeeLauncher.Testing;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Events;
 
@@ -21,13 +22,13 @@ public sealed class LaunchEventsTests : IDisposable
     [InlineData(true, 2)]
     public void The_config_gives_the_image_event_then_the_compose_event_when_it_is_on(bool composeEvent, int version)
     {
-        var settings = MeasurementSettings.Default with { EventName = "mpc-image-digest", ComposeEvent = composeEvent, EventVersion = version };
+        var settings = MeasurementSettings.Default with { EventName = "mpc-image-digest", ComposeEvent = composeEvent, EventVersion = EventVersions.Of(version) };
 
         var events = LaunchEvents.For(settings, Digests.A, Compose);
 
         IReadOnlyList<RuntimeEvent> expected = composeEvent
-            ? [RuntimeEvent.ForImage("mpc-image-digest", Digests.A, version), RuntimeEvent.ForCompose(Compose, version)]
-            : [RuntimeEvent.ForImage("mpc-image-digest", Digests.A, version)];
+            ? [RuntimeEvent.ForImage("mpc-image-digest", Digests.A, EventVersions.Of(version)), RuntimeEvent.ForCompose(Compose, EventVersions.Of(version))]
+            : [RuntimeEvent.ForImage("mpc-image-digest", Digests.A, EventVersions.Of(version))];
         events.Select(Describe).Should().Equal(expected.Select(Describe));
     }
 
@@ -44,7 +45,7 @@ public sealed class LaunchEventsTests : IDisposable
         code.Should().Be(0);
         var printed = JsonDocument.Parse(output).RootElement.GetProperty("events").EnumerateArray()
             .Select(e => (e.GetProperty("name").GetString(), e.GetProperty("digest").GetString())).ToList();
-        printed.Should().Equal(LaunchEvents.For("app-image", Digests.A, 2, withCompose ? Compose : null)
+        printed.Should().Equal(LaunchEvents.For("app-image", Digests.A, EventVersion.V2, withCompose ? Compose : null)
             .Select(e => ((string?)e.Name, (string?)Convert.ToHexStringLower(e.Digest()))));
     }
 

@@ -24,7 +24,7 @@ public sealed class RuntimeEventTests
     [Fact]
     public void The_version_2_vector_of_spec_5_1_gives_its_preimage_digest_and_extend_from_zero()
     {
-        var runtimeEvent = new RuntimeEvent("app-id", Convert.FromHexString("deadbeef"), Version: 2);
+        var runtimeEvent = new RuntimeEvent("app-id", Convert.FromHexString("deadbeef"), Version: EventVersion.V2);
 
         var extended = MeasurementRegister.Extend(HashBank.Sha384, new byte[48], runtimeEvent.Digest());
 
@@ -43,7 +43,7 @@ public sealed class RuntimeEventTests
     [InlineData("", "", """{"name":"","payload":"","type":134217729}""")]
     public void The_version_2_preimage_is_rfc_8785_canonical_json(string name, string payloadHex, string canonical)
     {
-        var preimage = new RuntimeEvent(name, Convert.FromHexString(payloadHex), Version: 2).Preimage();
+        var preimage = new RuntimeEvent(name, Convert.FromHexString(payloadHex), Version: EventVersion.V2).Preimage();
 
         System.Text.Encoding.UTF8.GetString(preimage).Should().Be(canonical);
     }

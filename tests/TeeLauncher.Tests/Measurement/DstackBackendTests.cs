@@ -7,6 +7,7 @@ using TeeLauncher.Measurement;
 using TeeLauncher.Testing;
 using TeeLauncher.Tests.Support;
 using TeeLauncher.Events;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Measurement;
 
@@ -35,7 +36,7 @@ public sealed class DstackBackendTests : IDisposable
 
         committed.Should().Be(1);
         backend.UsesEmitEvent.Should().BeTrue();
-        backend.EventVersion.Should().Be(1, "dstack up to 0.5.11 digests in version 1");
+        backend.EventVersion.Should().Be(EventVersion.V1, "dstack up to 0.5.11 digests in version 1");
         dstack.Requests.Should().HaveCount(2).And.OnlyContain(r => r.RequestLine == "POST /EmitEvent HTTP/1.1");
         dstack.Requests[0].Body.Should().NotBeEmpty("an empty body decodes as default arguments on 0.5.x, which would emit an event");
         var request = dstack.EmitEventCalls.Should().ContainSingle().Subject;
@@ -180,7 +181,7 @@ public sealed class DstackBackendTests : IDisposable
     [InlineData(2, "{\"event\":\"app-id\",\"payload\":\"3q2+7w==\",\"version\":2}")]
     public void The_log_line_is_dstacks_serde_form_with_standard_base64(int version, string line)
     {
-        DstackRuntimeEvents.LogLine(new RuntimeEvent("app-id", Convert.FromHexString("deadbeef"), version)).Should().Be(line);
+        DstackRuntimeEvents.LogLine(new RuntimeEvent("app-id", Convert.FromHexString("deadbeef"), EventVersions.Of(version))).Should().Be(line);
     }
 
     [Fact]

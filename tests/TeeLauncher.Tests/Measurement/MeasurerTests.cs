@@ -27,12 +27,12 @@ public sealed class MeasurerTests : IDisposable
     [Fact]
     public async Task A_version_2_backend_extends_version_2_digests_and_logs_them_with_version_2()
     {
-        var backend = new RecordingBackend(this) { EventVersion = 2 };
+        var backend = new RecordingBackend(this) { EventVersion = EventVersion.V2 };
 
         var measured = await MeasureAsync(backend, Digests.A);
 
-        backend.Extended.Should().OnlyContain(e => e.Version == 2);
-        measured.Select(m => m.DigestHex).Should().Equal(Events(Digests.A).Select(e => Convert.ToHexStringLower(e.InVersion(2).Digest())));
+        backend.Extended.Should().OnlyContain(e => e.Version.Number == 2);
+        measured.Select(m => m.DigestHex).Should().Equal(Events(Digests.A).Select(e => Convert.ToHexStringLower(e.InVersion(EventVersion.V2).Digest())));
         File.ReadAllLines(LogPath).Should().OnlyContain(line => line.EndsWith(",\"version\":2}", StringComparison.Ordinal));
     }
 
@@ -232,7 +232,7 @@ public sealed class MeasurerTests : IDisposable
 
         public int RegisterIndex => 3;
 
-        public int EventVersion { get; init; } = 1;
+        public EventVersion EventVersion { get; init; } = EventVersion.V1;
 
         public Task EnsureAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -37,7 +37,7 @@ public sealed class DstackEvidenceTests : IDisposable
         evidence.Format.Should().Be(format);
         report.Failures.Should().BeEmpty();
         report.Replay.Should().Be(oracle);
-        report.Events.Should().HaveCount(10).And.OnlyContain(e => e.Recomputed && e.Version == version);
+        report.Events.Should().HaveCount(10).And.OnlyContain(e => e.Recomputed && e.Version.Number == version);
         report.ImageDigest.Should().Be(Image);
         report.ComposeMatches.Should().BeTrue();
         if (evidence.Rtmr3 is not null)
