@@ -17,7 +17,7 @@ public sealed class RegistryHostTests : IDisposable
     {
         var image = ImageReference.Parse("origin.test/acme/node");
 
-        PullSource.For(image, [new RegistrySettings("Origin.TEST", [new MirrorSettings("mirror.test", "", "")], null, null, null)])
+        PullSource.For(image, [new RegistrySettings(RegistryHost.Parse("Origin.TEST"), [new MirrorSettings(RegistryHost.Parse("mirror.test"), "", "")], null, null, null)])
             .Select(s => s.Reference.Repository).Should().Equal("mirror.test/acme/node", "origin.test/acme/node");
     }
 
