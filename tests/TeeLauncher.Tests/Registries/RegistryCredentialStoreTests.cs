@@ -158,6 +158,17 @@ public sealed class RegistryCredentialStoreTests : IDisposable
     }
 
     [Fact]
+    public void Leaves_unread_the_credentials_of_a_registry_whose_host_was_refused()
+    {
+        var config = Config(Platform.Tee,
+            new RegistrySettings(null, [], "bot", _dir.Combine("missing.pw"), null),
+            WithPassword("other.example.com", "bot", _dir.Combine("missing-too.pw")));
+
+        ProblemsOf(() => RegistryCredentialStore.Load(config)).Should().ContainSingle()
+            .Which.Message.Should().Contain("password file of other.example.com");
+    }
+
+    [Fact]
     public void Problems_never_contain_the_secrets()
     {
         File.WriteAllText(_dir.Combine("registry.key"), "hunter2-key-material\n");

@@ -82,6 +82,32 @@ public sealed class RegistryHostTests : IDisposable
     }
 
     [Fact]
+    public void A_mirror_host_follows_the_same_rule_and_normalisation()
+    {
+        var path = _dir.File("launcher.toml",
+            "[image]\nreference = \"acme/node\"\n[[registry]]\nhost = \"origin.test\"\nmirrors = [\"index.docker.io/hub\", \"Cache.TEST\", \"bad host\"]\n");
+
+        var (config, problems) = ConfigLoader.Read(path);
+
+        config!.Registries.Should().ContainSingle().Which.Mirrors.Select(m => m.Location).Should().Equal("docker.io/hub", "Cache.TEST");
+        config.Registries[0].Mirrors[0].Host.Should().Be(RegistryHost.DockerHub);
+        problems.Should().ContainSingle().Which.ToString().Should().EndWith(
+            "registry[0].mirrors[2]: registry host 'bad host' is not a host[:port]: use letters, digits, '-' and '.', then an optional :port");
+    }
+
+    [Fact]
+    public void A_refused_registry_host_is_reported_and_kept_without_a_host()
+    {
+        var path = _dir.File("launcher.toml", "[image]\nreference = \"acme/node\"\n[[registry]]\nhost = \"[::1]:5000\"\n");
+
+        var (config, problems) = ConfigLoader.Read(path);
+
+        problems.Should().ContainSingle().Which.ToString().Should().EndWith(
+            "registry[0].host: registry host '[::1]:5000' is not a host[:port]: docker does not accept an IPv6 address in an image reference; use a host name");
+        config!.Registries.Should().ContainSingle().Which.Host.Should().BeNull();
+    }
+
+    [Fact]
     public void Two_registries_that_differ_only_in_case_are_one_host_configured_twice()
     {
         var path = _dir.File("launcher.toml", "[image]\nreference = \"acme/node\"\n[[registry]]\nhost = \"Origin.test\"\n[[registry]]\nhost = \"origin.TEST\"\n");
