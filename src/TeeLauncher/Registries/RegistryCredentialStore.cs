@@ -12,7 +12,7 @@ public sealed class RegistryCredentialStore
 {
     private readonly IReadOnlyDictionary<RegistryHost, RegistryCredential> _byHost;
 
-    public RegistryCredentialStore(IReadOnlyDictionary<RegistryHost, RegistryCredential> byHost) => _byHost = byHost;
+    public RegistryCredentialStore(IReadOnlyDictionary<RegistryHost, RegistryCredential> byHost) => _byHost = new Dictionary<RegistryHost, RegistryCredential>(byHost);
 
     /// <summary>The configured credential of <paramref name="host"/>; null: docker's config of the environment, else anonymous.</summary>
     public RegistryCredential? For(RegistryHost host) => _byHost.GetValueOrDefault(host);
