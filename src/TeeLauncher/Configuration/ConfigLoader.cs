@@ -170,20 +170,19 @@ public static partial class ConfigLoader
             return [];
 
         var registries = new List<RegistrySettings>();
-        var seenHosts = new HashSet<string>(RegistryHost.Comparer);
+        var seenHosts = new HashSet<RegistryHost>();
         for (var i = 0; i < tables.Count; i++)
         {
             var registry = TableReader.Read(tables[i], $"registry[{i}]", context, section =>
             {
                 var written = section.String("host");
-                // Matched against image references, which name Docker Hub "docker.io" whichever way they were written.
-                var host = written is null ? null : RegistryHost.Canonical(written);
-                if (host is null)
+                RegistryHost? host = null;
+                if (written is null)
                     section.ProblemAt(tables[i].Position, $"registry[{i}] needs host = \"host[:port]\"");
-                else if (RegistryHost.Problem(host) is { } hostProblem)
+                else if (!RegistryHost.TryParse(written, out host, out var hostProblem))
                     section.Problem("host", $"registry[{i}].host: {hostProblem}");
                 else if (!seenHosts.Add(host))
-                    section.Problem("host", host == written
+                    section.Problem("host", host.Name == written
                         ? $"registry host '{host}' is configured twice"
                         : $"registry host '{written}' is Docker Hub, '{host}', which is configured twice");
 
@@ -197,7 +196,7 @@ public static partial class ConfigLoader
                 if (section.Has("encrypted_auth") && (section.Has("username") || section.Has("password_file")))
                     section.Problem("encrypted_auth", $"registry[{i}] sets encrypted_auth and username/password_file: keep one of them");
 
-                return host is null ? null : new RegistrySettings(
+                return written is null ? null : new RegistrySettings(
                     host,
                     mirrors,
                     username,
@@ -248,9 +247,11 @@ public static partial class ConfigLoader
     private static MirrorSettings? Mirror(string location, string replaces, Action<string> problem)
     {
         var slash = location.IndexOf('/');
-        var (host, prefix) = slash < 0 ? (location, "") : (location[..slash], location[(slash + 1)..]);
-        if ((RegistryHost.Problem(host) ?? (slash < 0 ? null : RepositoryPathProblem(prefix))) is { } why)
-            return Refused(() => problem(why));
+        var (written, prefix) = slash < 0 ? (location, "") : (location[..slash], location[(slash + 1)..]);
+        if (!RegistryHost.TryParse(written, out var host, out var hostProblem))
+            return Refused(() => problem(hostProblem));
+        if (slash >= 0 && RepositoryPathProblem(prefix) is { } pathProblem)
+            return Refused(() => problem(pathProblem));
         return new MirrorSettings(host, prefix, replaces);
     }
 
@@ -258,7 +259,7 @@ public static partial class ConfigLoader
     {
         try
         {
-            MirrorSettings.RepositoryPath("localhost", path);
+            MirrorSettings.RepositoryPath(RegistryHost.Parse("localhost"), path);
             return null;
         }
         catch (ImageReferenceException e)

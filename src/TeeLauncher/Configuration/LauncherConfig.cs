@@ -64,8 +64,9 @@ public sealed record PullSettings(
         PullPolicy.Always, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60), TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 3);
 }
 
+/// <param name="Host">Null only in a config read with problems: the host written was refused.</param>
 public sealed record RegistrySettings(
-    string Host,
+    RegistryHost? Host,
     IReadOnlyList<MirrorSettings> Mirrors,
     string? Username,
     string? PasswordFile,
@@ -76,10 +77,10 @@ public sealed record RegistrySettings(
 /// the origin less the leading components <see cref="Replaces"/>, the way containerd's and CRI-O's registry configurations
 /// rewrite it; a mirror with <see cref="Replaces"/> serves only the paths under it.
 /// </summary>
-public sealed record MirrorSettings(string Host, string PathPrefix, string Replaces)
+public sealed record MirrorSettings(RegistryHost Host, string PathPrefix, string Replaces)
 {
     /// <summary>host[:port] then the prefix, if any: where the mirror keeps the registry's repositories.</summary>
-    public string Location => PathPrefix.Length == 0 ? Host : $"{Host}/{PathPrefix}";
+    public string Location => PathPrefix.Length == 0 ? Host.Name : $"{Host}/{PathPrefix}";
 
     /// <summary>The repository on the mirror, or null when the mirror does not serve <paramref name="image"/>'s path.</summary>
     /// <exception cref="ImageReferenceException">The rewritten path breaks docker's grammar (too long).</exception>
@@ -98,7 +99,7 @@ public sealed record MirrorSettings(string Host, string PathPrefix, string Repla
     /// "library/"), so it keeps its components exactly.
     /// </summary>
     /// <exception cref="ImageReferenceException">The path is not a docker repository path.</exception>
-    public static ImageReference RepositoryPath(string host, string path)
+    public static ImageReference RepositoryPath(RegistryHost host, string path)
     {
         var parsed = ImageReference.Parse($"localhost/{path}");
         return parsed.Tag is null ? parsed.OnHost(host) : throw new ImageReferenceException($"path '{path}' takes no tag");

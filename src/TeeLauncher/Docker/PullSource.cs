@@ -12,7 +12,7 @@ public enum PullSourceKind { Mirror, Origin, Archive }
 /// </summary>
 public sealed record PullSource(ImageReference Reference, PullSourceKind Kind, string Location)
 {
-    public string Host => Reference.Domain;
+    public RegistryHost Host => Reference.Domain;
 
     public bool IsMirror => Kind == PullSourceKind.Mirror;
 
@@ -27,7 +27,7 @@ public sealed record PullSource(ImageReference Reference, PullSourceKind Kind, s
     /// </summary>
     public static IReadOnlyList<PullSource> For(ImageReference image, IReadOnlyList<RegistrySettings> registries, IReadOnlyList<string>? archives = null, int archivePort = 0)
     {
-        var index = registries.ToList().FindIndex(r => RegistryHost.Comparer.Equals(r.Host, image.Domain));
+        var index = registries.ToList().FindIndex(r => r.Host == image.Domain);
         var mirrors = index < 0 ? [] : registries[index].Mirrors;
         var sources = new List<PullSource>();
         foreach (var mirror in mirrors)
@@ -42,9 +42,9 @@ public sealed record PullSource(ImageReference Reference, PullSourceKind Kind, s
                 throw new ConfigException($"registry[{index}].mirrors: mirror {mirror.Location} cannot serve {image.Repository}: {e.Message}");
             }
         }
-        sources.Add(new PullSource(image, PullSourceKind.Origin, image.Domain));
+        sources.Add(new PullSource(image, PullSourceKind.Origin, image.Domain.Name));
         foreach (var archive in archives ?? [])
-            sources.Add(new PullSource(MirrorSettings.RepositoryPath($"127.0.0.1:{archivePort}", image.Path), PullSourceKind.Archive, archive));
+            sources.Add(new PullSource(MirrorSettings.RepositoryPath(RegistryHost.Parse($"127.0.0.1:{archivePort}"), image.Path), PullSourceKind.Archive, archive));
         return sources;
     }
 }

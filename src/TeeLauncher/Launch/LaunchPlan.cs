@@ -73,9 +73,9 @@ public sealed record LaunchPlan(
     }
 
     /// <summary>Which kind of credentials a host gets: never the secret itself.</summary>
-    private static string CredentialsOf(LauncherConfig config, string host)
+    private static string CredentialsOf(LauncherConfig config, RegistryHost host)
     {
-        var registry = config.Registries.FirstOrDefault(r => RegistryHost.Comparer.Equals(r.Host, host));
+        var registry = config.Registries.FirstOrDefault(r => r.Host == host);
         return registry switch
         {
             { EncryptedAuth: not null } => "encrypted_auth",

@@ -13,7 +13,7 @@ public static class EncryptedAuth
 {
     public const string RuleText = "Either 'auth' must be provided, or both 'username' and 'password' must be provided";
 
-    public static RegistryCredential Decrypt(string encryptedAuth, CredentialsKey key, string host)
+    public static RegistryCredential Decrypt(string encryptedAuth, CredentialsKey key, RegistryHost host)
     {
         byte[] plaintext;
         try
@@ -83,7 +83,7 @@ public static class EncryptedAuth
         : value.ValueKind == JsonValueKind.String ? value.GetString()
         : throw new FormatException($"'{name}' must be a string");
 
-    private static CredentialException FailedToDecryptOrParse(string host) =>
+    private static CredentialException FailedToDecryptOrParse(RegistryHost host) =>
         new($"Invalid encrypted_auth for {host}: failed to decrypt or parse");
 }
 

@@ -8,13 +8,12 @@ namespace TeeLauncher.Values;
 /// </summary>
 public sealed partial record ImageReference
 {
-    public const string DockerHub = RegistryHost.DockerHub;
     public const int MaxPathLength = 255;
 
     private const string DockerHubCredentialKey = "https://index.docker.io/v1/";
     private const string OfficialPrefix = "library/";
 
-    private ImageReference(string domain, string path, string? tag)
+    private ImageReference(RegistryHost domain, string path, string? tag)
     {
         Domain = domain;
         Path = path;
@@ -22,7 +21,7 @@ public sealed partial record ImageReference
     }
 
     /// <summary><c>docker.io</c> for Docker Hub, else host[:port] as written.</summary>
-    public string Domain { get; }
+    public RegistryHost Domain { get; }
 
     /// <summary>The repository path on its registry, e.g. <c>library/ubuntu</c>.</summary>
     public string Path { get; }
@@ -33,10 +32,10 @@ public sealed partial record ImageReference
     public string Repository => $"{Domain}/{Path}";
 
     /// <summary>The key docker looks the host up by in a config file's <c>auths</c>.</summary>
-    public string CredentialKey => Domain == DockerHub ? DockerHubCredentialKey : Domain;
+    public string CredentialKey => Domain.IsDockerHub ? DockerHubCredentialKey : Domain.Name;
 
     /// <summary>The same path on another registry host, such as a mirror.</summary>
-    public ImageReference OnHost(string host) => new(CheckedDomain(host), Path, Tag);
+    public ImageReference OnHost(RegistryHost host) => new(host, Path, Tag);
 
     public string Pinned(ImageDigest digest) => $"{Repository}@{digest}";
 
@@ -67,7 +66,7 @@ public sealed partial record ImageReference
         var (domain, remainder) = SplitDomain(text);
         var (path, tag) = SplitTag(remainder);
         CheckComponents(path);
-        if (domain == DockerHub && !path.Contains('/'))
+        if (domain.IsDockerHub && !path.Contains('/'))
             path = OfficialPrefix + path;
         if (path.Length > MaxPathLength)
             throw new ImageReferenceException($"path '{path[..20]}...' is {path.Length} characters long; at most {MaxPathLength} are allowed");
@@ -78,22 +77,15 @@ public sealed partial record ImageReference
     /// docker's rule (distribution/reference's splitDockerDomain): the first component names a registry when it has a
     /// '.', a ':' or an upper-case letter, or is "localhost".
     /// </summary>
-    private static (string Domain, string Remainder) SplitDomain(string text)
+    private static (RegistryHost Domain, string Remainder) SplitDomain(string text)
     {
         var slash = text.IndexOf('/');
         if (slash < 0)
-            return (DockerHub, text);
+            return (RegistryHost.DockerHub, text);
         var first = text[..slash];
         return first == "localhost" || first.Contains('.') || first.Contains(':') || first.Any(char.IsAsciiLetterUpper)
-            ? (CheckedDomain(first), text[(slash + 1)..])
-            : (DockerHub, text);
-    }
-
-    private static string CheckedDomain(string host)
-    {
-        if (RegistryHost.Problem(host) is { } problem)
-            throw new ImageReferenceException(problem);
-        return RegistryHost.Canonical(host);
+            ? (RegistryHost.Parse(first), text[(slash + 1)..])
+            : (RegistryHost.DockerHub, text);
     }
 
     private static (string Path, string? Tag) SplitTag(string remainder)

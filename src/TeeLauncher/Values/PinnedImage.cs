@@ -9,7 +9,7 @@ public sealed record PinnedImage(ImageReference Repository, ImageDigest Digest)
     public string Reference => Repository.Pinned(Digest);
 
     /// <summary>The same image on another registry host, such as a mirror.</summary>
-    public PinnedImage OnHost(string host) => this with { Repository = Repository.OnHost(host) };
+    public PinnedImage OnHost(RegistryHost host) => this with { Repository = Repository.OnHost(host) };
 
     public override string ToString() => Reference;
 

@@ -1,17 +1,48 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace TeeLauncher.Values;
 
 /// <summary>
-/// The one host[:port] rule for registry hosts, mirrors and the host of <c>image.reference</c>: what the
-/// docker 20.10 daemon accepts in a reference. Its reference grammar has no IPv6 literal
+/// A registry host[:port] as docker names it: a registry's host, a mirror's and the host of an image reference. The one rule
+/// is what the docker 20.10 daemon accepts in a reference. Its reference grammar has no IPv6 literal
 /// (<c>docker pull [::1]:5000/acme</c> is "invalid reference format"), so none is accepted here.
+/// Hosts are equal without regard to case, as DNS compares them and docker looks up credentials.
 /// </summary>
-public static partial class RegistryHost
+public sealed partial class RegistryHost : IEquatable<RegistryHost>
 {
-    /// <summary>Null when <paramref name="host"/> is a host[:port] docker accepts, else why it is not.</summary>
-    public static string? Problem(string host)
+    private const string LegacyDockerHub = "index.docker.io";
+
+    private RegistryHost(string name) => Name = name;
+
+    public static readonly RegistryHost DockerHub = new("docker.io");
+
+    /// <summary>
+    /// The host as written, except that <c>index.docker.io</c>, the legacy name, is Docker Hub's <c>docker.io</c>
+    /// (distribution/reference's legacyDefaultDomain). <c>registry-1.docker.io</c> stays a host of its own, as in docker.
+    /// </summary>
+    public string Name { get; }
+
+    /// <summary>Docker Hub written exactly so: docker's normalisation (the "library/" prefix, the credential key) compares case.</summary>
+    public bool IsDockerHub => Name == DockerHub.Name;
+
+    /// <summary>Reads host[:port]; false with why it is not one docker accepts.</summary>
+    public static bool TryParse(string text, [NotNullWhen(true)] out RegistryHost? host, [NotNullWhen(false)] out string? problem)
+    {
+        host = null;
+        problem = Problem(text);
+        if (problem is not null)
+            return false;
+        host = text == LegacyDockerHub ? DockerHub : new RegistryHost(text);
+        return true;
+    }
+
+    /// <exception cref="ImageReferenceException">The text is not a host[:port] docker accepts.</exception>
+    public static RegistryHost Parse(string text) =>
+        TryParse(text, out var host, out var problem) ? host : throw new ImageReferenceException(problem);
+
+    private static string? Problem(string host)
     {
         if (host.StartsWith('['))
             return $"registry host '{host}' is not a host[:port]: docker does not accept an IPv6 address in an image reference; use a host name";
@@ -23,18 +54,17 @@ public static partial class RegistryHost
         return null;
     }
 
-    /// <summary>
-    /// The host as docker names it: <c>index.docker.io</c>, the legacy name, is Docker Hub's <c>docker.io</c>
-    /// (distribution/reference's legacyDefaultDomain). <c>registry-1.docker.io</c> stays a host of its own, as in docker.
-    /// </summary>
-    public static string Canonical(string host) => host == LegacyDockerHub ? DockerHub : host;
+    public bool Equals(RegistryHost? other) => other is not null && string.Equals(Name, other.Name, StringComparison.OrdinalIgnoreCase);
 
-    public const string DockerHub = "docker.io";
+    public override bool Equals(object? obj) => Equals(obj as RegistryHost);
 
-    /// <summary>Host names compare without regard to case, as DNS compares them and docker looks up credentials.</summary>
-    public static readonly StringComparer Comparer = StringComparer.OrdinalIgnoreCase;
+    public override int GetHashCode() => StringComparer.OrdinalIgnoreCase.GetHashCode(Name);
 
-    private const string LegacyDockerHub = "index.docker.io";
+    public override string ToString() => Name;
+
+    public static bool operator ==(RegistryHost? left, RegistryHost? right) => left?.Equals(right) ?? right is null;
+
+    public static bool operator !=(RegistryHost? left, RegistryHost? right) => !(left == right);
 
     [GeneratedRegex(@"^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::(?<port>[0-9]{1,5}))?$")]
     private static partial Regex HostPort();

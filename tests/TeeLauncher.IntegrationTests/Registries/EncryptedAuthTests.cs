@@ -1,5 +1,6 @@
 using TeeLauncher.Registries;
 using TeeLauncher.IntegrationTests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.IntegrationTests.Registries;
 
@@ -145,7 +146,7 @@ public sealed class EncryptedAuthTests
         var auth = Convert.ToBase64String(userColonPassword);
         var encrypted = await Eciesjs.EncryptAsync(key.PublicKeyHex, $$"""{"auth":"{{auth}}"}""");
 
-        var credential = EncryptedAuth.Decrypt(encrypted, key, "registry.example.com");
+        var credential = EncryptedAuth.Decrypt(encrypted, key, RegistryHost.Parse("registry.example.com"));
 
         credential.DockerAuth.Should().Be(auth);
     }

@@ -3,6 +3,7 @@ using TeeLauncher.Cli;
 using TeeLauncher.Errors;
 using TeeLauncher.Registries;
 using TeeLauncher.Tests.Support;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Cli;
 
@@ -105,7 +106,7 @@ public sealed class KeyCommandsTests : IDisposable
         var (code, stdout, _) = await RunAsync(new EncryptAuthCommand(), "{\"username\":\"bot\",\"password\":\"hunter2\"}\n", "--pubkey", "0x" + key.PublicKeyHex);
 
         code.Should().Be(ExitCode.Success);
-        EncryptedAuth.Decrypt(stdout.Trim(), key, "registry.example.com").Password.Should().Be("hunter2");
+        EncryptedAuth.Decrypt(stdout.Trim(), key, RegistryHost.Parse("registry.example.com")).Password.Should().Be("hunter2");
     }
 
     [Theory]
@@ -140,7 +141,7 @@ public sealed class KeyCommandsTests : IDisposable
         var (_, stdout, _) = await RunAsync(new EncryptAuthCommand(), "{\"auth\":\"Ym90Omh1bnRlcjI=\"}", "--pubkey", key.PublicKeyHex, "--json");
 
         using var json = JsonDocument.Parse(stdout);
-        EncryptedAuth.Decrypt(json.RootElement.GetProperty("encrypted_auth").GetString()!, key, "h").Username.Should().Be("bot");
+        EncryptedAuth.Decrypt(json.RootElement.GetProperty("encrypted_auth").GetString()!, key, RegistryHost.Parse("h")).Username.Should().Be("bot");
     }
 
     [Theory]

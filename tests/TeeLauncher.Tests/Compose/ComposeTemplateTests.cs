@@ -261,7 +261,7 @@ public sealed class ComposeTemplateTests
         PinnedImage.TryParse("docker.io/library/" + Sidecar, out var busybox).Should().BeTrue();
         var pulled = new Dictionary<string, PinnedImage>
         {
-            [busybox!.Reference] = busybox.OnHost("mirror.test"),
+            [busybox!.Reference] = busybox.OnHost(RegistryHost.Parse("mirror.test")),
             [sideImage!.Reference] = sideImage,
         };
         Encoding.UTF8.GetString(template.Render(Pinned, pulled)).Should().Be(

@@ -79,7 +79,7 @@ public sealed class ConfigLoaderTests : IDisposable
         config.Image.ApprovalCheckInterval.Should().Be(TimeSpan.FromMinutes(5));
         config.Pull.Should().Be(new PullSettings(PullPolicy.Missing, 6, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60),
             TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(30), 5));
-        config.Registries.Should().ContainSingle().Which.Mirrors.Should().Equal(new MirrorSettings("mirror.internal:5000", "", ""));
+        config.Registries.Should().ContainSingle().Which.Mirrors.Should().Equal(new MirrorSettings(RegistryHost.Parse("mirror.internal:5000"), "", ""));
         config.Measurement.Backend.Should().Be(MeasurementBackendKind.Tpm);
         config.Measurement.EventName.Should().Be("mpc-image-digest");
         config.Measurement.ComposeEvent.Should().BeFalse();
@@ -384,9 +384,9 @@ public sealed class ConfigLoaderTests : IDisposable
             host = "docker.io"
             mirrors = ["mirror.internal:5000", "harbor.example/dockerhub-proxy", { location = "cache.example/hub", replaces = "library" }]
             """).Registries.Should().ContainSingle().Which.Mirrors.Should().Equal(
-            new MirrorSettings("mirror.internal:5000", "", ""),
-            new MirrorSettings("harbor.example", "dockerhub-proxy", ""),
-            new MirrorSettings("cache.example", "hub", "library"));
+            new MirrorSettings(RegistryHost.Parse("mirror.internal:5000"), "", ""),
+            new MirrorSettings(RegistryHost.Parse("harbor.example"), "dockerhub-proxy", ""),
+            new MirrorSettings(RegistryHost.Parse("cache.example"), "hub", "library"));
     }
 
     [Fact]

@@ -32,11 +32,11 @@ public sealed class ImagePullerTests
     {
         var (location, replaces) = text.Split('=') is [var l, var r] ? (l, r) : (text, "");
         var slash = location.IndexOf('/');
-        return slash < 0 ? new(location, "", replaces) : new(location[..slash], location[(slash + 1)..], replaces);
+        return slash < 0 ? new(RegistryHost.Parse(location), "", replaces) : new(RegistryHost.Parse(location[..slash]), location[(slash + 1)..], replaces);
     }
 
     private ImagePuller Puller(ScriptedDocker docker, PullSettings settings) =>
-        new(docker, settings, new RegistryCredentialStore(new Dictionary<string, RegistryCredential>()), "/nonexistent", NullLogger.Instance, _time);
+        new(docker, settings, new RegistryCredentialStore(new Dictionary<RegistryHost, RegistryCredential>()), "/nonexistent", NullLogger.Instance, _time);
 
     /// <summary>Runs the pull, moving the fake clock on whenever the pull waits for it.</summary>
     private async Task<T> Run<T>(Func<Task<T>> pull)
@@ -80,7 +80,7 @@ public sealed class ImagePullerTests
     [InlineData("docker.io/library/busybox", "hub.test/x/y", "hub.test/x/y/library/busybox")]
     public void A_mirror_replaces_the_leading_path_components_it_names(string image, string mirror, string expected)
     {
-        PullSource.For(ImageReference.Parse(image), [new RegistrySettings("docker.io", [Mirror(mirror)], null, null, null)])
+        PullSource.For(ImageReference.Parse(image), [new RegistrySettings(RegistryHost.Parse("docker.io"), [Mirror(mirror)], null, null, null)])
             .Select(s => s.Reference.Repository).Should().Equal(expected, image);
     }
 
@@ -99,7 +99,7 @@ public sealed class ImagePullerTests
     public void A_prefix_that_makes_the_path_too_long_is_a_config_error_naming_the_mirror()
     {
         var image = ImageReference.Parse("origin.test/" + new string('a', 250));
-        var act = () => PullSource.For(image, [new RegistrySettings("origin.test", [Mirror("cache.test/prefix")], null, null, null)]);
+        var act = () => PullSource.For(image, [new RegistrySettings(RegistryHost.Parse("origin.test"), [Mirror("cache.test/prefix")], null, null, null)]);
         act.Should().Throw<ConfigException>().Which.Message.Should().StartWith("registry[0].mirrors: mirror cache.test/prefix cannot serve origin.test/aaa")
             .And.Contain("at most 255");
     }

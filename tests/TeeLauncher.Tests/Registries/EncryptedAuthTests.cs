@@ -1,11 +1,12 @@
 using System.Text;
 using TeeLauncher.Registries;
+using TeeLauncher.Values;
 
 namespace TeeLauncher.Tests.Registries;
 
 public sealed class EncryptedAuthTests
 {
-    private const string Host = "registry.example.com";
+    private static readonly RegistryHost Host = RegistryHost.Parse("registry.example.com");
 
     // Made with eciesjs 0.5.0 `encrypt(publicKey, plaintext)` for this key (eciesjs's own test key).
     private static readonly CredentialsKey Key = CredentialsKey.Parse("5b5b1a0ff51e4350badd6f58d9e6fa6f57fbdbde6079d12901770dda3b803081");

@@ -46,9 +46,9 @@ public sealed class RegistryCredentialStoreTests : IDisposable
             ["launcher.credentials_key_file"] = (4, 24),
         }));
 
-    private static RegistrySettings Encrypted(string host, string encryptedAuth) => new(host, [], null, null, encryptedAuth);
+    private static RegistrySettings Encrypted(string host, string encryptedAuth) => new(RegistryHost.Parse(host), [], null, null, encryptedAuth);
 
-    private static RegistrySettings WithPassword(string host, string user, string passwordFile) => new(host, [], user, passwordFile, null);
+    private static RegistrySettings WithPassword(string host, string user, string passwordFile) => new(RegistryHost.Parse(host), [], user, passwordFile, null);
 
     private static IReadOnlyList<InputProblem> ProblemsOf(Action load) =>
         load.Should().Throw<ConfigException>().Which.Problems;
@@ -60,15 +60,15 @@ public sealed class RegistryCredentialStoreTests : IDisposable
         var config = Config(Platform.Tee,
             Encrypted("registry.example.com", Encrypted("{\"username\":\"bot\",\"password\":\"hunter2\"}")),
             WithPassword("mirror.internal:5000", "mirror-bot", PasswordFile("mirror.pw", "mirror-secret\n")),
-            new RegistrySettings("docker.io", [new MirrorSettings("mirror.internal:5000", "", "")], null, null, null));
+            new RegistrySettings(RegistryHost.Parse("docker.io"), [new MirrorSettings(RegistryHost.Parse("mirror.internal:5000"), "", "")], null, null, null));
 
         var store = RegistryCredentialStore.Load(config);
 
-        store.For("registry.example.com")!.DockerAuth.Should().Be(Convert.ToBase64String("bot:hunter2"u8));
-        store.For("REGISTRY.example.com").Should().BeSameAs(store.For("registry.example.com"));
-        store.For("mirror.internal:5000")!.Password.Should().Be("mirror-secret", "the trailing newline is not part of the password");
-        store.For("docker.io").Should().BeNull("no credentials configured: docker's own config or anonymous");
-        store.For("elsewhere.example.com").Should().BeNull();
+        store.For(RegistryHost.Parse("registry.example.com"))!.DockerAuth.Should().Be(Convert.ToBase64String("bot:hunter2"u8));
+        store.For(RegistryHost.Parse("REGISTRY.example.com")).Should().BeSameAs(store.For(RegistryHost.Parse("registry.example.com")));
+        store.For(RegistryHost.Parse("mirror.internal:5000"))!.Password.Should().Be("mirror-secret", "the trailing newline is not part of the password");
+        store.For(RegistryHost.Parse("docker.io")).Should().BeNull("no credentials configured: docker's own config or anonymous");
+        store.For(RegistryHost.Parse("elsewhere.example.com")).Should().BeNull();
     }
 
     [Fact]
@@ -76,9 +76,9 @@ public sealed class RegistryCredentialStoreTests : IDisposable
     {
         KeyFile();
         var config = Config(Platform.Dev, new RegistrySettings(
-            "registry.example.com", [], "other", PasswordFile("pw", "other-secret"), Encrypted("{\"username\":\"bot\",\"password\":\"hunter2\"}")));
+            RegistryHost.Parse("registry.example.com"), [], "other", PasswordFile("pw", "other-secret"), Encrypted("{\"username\":\"bot\",\"password\":\"hunter2\"}")));
 
-        RegistryCredentialStore.Load(config).For("registry.example.com")!.Username.Should().Be("bot");
+        RegistryCredentialStore.Load(config).For(RegistryHost.Parse("registry.example.com"))!.Username.Should().Be("bot");
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class RegistryCredentialStoreTests : IDisposable
     {
         var config = Config(Platform.Tee, WithPassword("registry.example.com", "bot", PasswordFile("pw", "hunter2")));
 
-        RegistryCredentialStore.Load(config).For("registry.example.com").Should().NotBeNull();
+        RegistryCredentialStore.Load(config).For(RegistryHost.Parse("registry.example.com")).Should().NotBeNull();
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class RegistryCredentialStoreTests : IDisposable
             Encrypted("registry.example.com", Encrypted("{\"auth\":\"Ym90Omh1bnRlcjI=\"}")),
             WithPassword("other.example.com", "bot", PasswordFile("pw", "hunter2", OwnerOnly | UnixFileMode.OtherRead)));
 
-        RegistryCredentialStore.Load(config).For("other.example.com").Should().NotBeNull();
+        RegistryCredentialStore.Load(config).For(RegistryHost.Parse("other.example.com")).Should().NotBeNull();
     }
 
     [Fact]
@@ -155,6 +155,17 @@ public sealed class RegistryCredentialStoreTests : IDisposable
         problems.Select(p => p.Message).Should().SatisfyRespectively(
             missing => missing.Should().Contain("password file of registry.example.com").And.Contain("does not exist"),
             empty => empty.Should().Contain("password file of other.example.com").And.Contain("is empty"));
+    }
+
+    [Fact]
+    public void Leaves_unread_the_credentials_of_a_registry_whose_host_was_refused()
+    {
+        var config = Config(Platform.Tee,
+            new RegistrySettings(null, [], "bot", _dir.Combine("missing.pw"), null),
+            WithPassword("other.example.com", "bot", _dir.Combine("missing-too.pw")));
+
+        ProblemsOf(() => RegistryCredentialStore.Load(config)).Should().ContainSingle()
+            .Which.Message.Should().Contain("password file of other.example.com");
     }
 
     [Fact]

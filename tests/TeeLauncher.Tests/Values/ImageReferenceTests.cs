@@ -29,7 +29,7 @@ public sealed class ImageReferenceTests
     {
         var reference = ImageReference.Parse(text);
 
-        reference.Domain.Should().Be(domain);
+        reference.Domain.Name.Should().Be(domain);
         reference.Path.Should().Be(path);
         reference.Tag.Should().Be(tag);
         reference.Repository.Should().Be($"{domain}/{path}");
@@ -101,17 +101,17 @@ public sealed class ImageReferenceTests
     [Fact]
     public void On_a_mirror_keeps_the_path_and_uses_the_mirror_credentials_key()
     {
-        var mirrored = ImageReference.Parse("ubuntu").OnHost("mirror.internal:5000");
+        var mirrored = ImageReference.Parse("ubuntu").OnHost(RegistryHost.Parse("mirror.internal:5000"));
 
         mirrored.Repository.Should().Be("mirror.internal:5000/library/ubuntu");
         mirrored.CredentialKey.Should().Be("mirror.internal:5000");
-        ImageReference.Parse("localhost:5000/node").OnHost("docker.io").Path.Should().Be("node");
+        ImageReference.Parse("localhost:5000/node").OnHost(RegistryHost.Parse("docker.io")).Path.Should().Be("node");
     }
 
     [Fact]
     public void A_mirror_that_is_not_a_host_is_refused()
     {
-        var onHost = () => ImageReference.Parse("ubuntu").OnHost("not a host");
+        var onHost = () => ImageReference.Parse("ubuntu").OnHost(RegistryHost.Parse("not a host"));
 
         onHost.Should().Throw<ImageReferenceException>().Which.Message.Should().Contain("'not a host'");
     }
