@@ -34,14 +34,10 @@ public static class OutputFile
     /// <summary>Creates <paramref name="file"/>, which must not exist, holding <paramref name="content"/>; removed again when the write fails.</summary>
     public static void CreateNew(string file, ReadOnlySpan<byte> content, UnixFileMode mode = OwnerReadWrite)
     {
-        using var stream = new FileStream(file, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode,
-        });
+        using var stream = Open(file, FileMode.CreateNew, mode);
         try
         {
-            stream.Write(content);
-            stream.Flush(flushToDisk: true);
+            WriteAll(stream, content);
         }
         catch
         {
@@ -53,10 +49,15 @@ public static class OutputFile
     /// <summary>Appends <paramref name="content"/> to <paramref name="file"/>, created with <paramref name="mode"/> when missing.</summary>
     public static void Append(string file, ReadOnlySpan<byte> content, UnixFileMode mode = OwnerReadWrite)
     {
-        using var stream = new FileStream(file, new FileStreamOptions
-        {
-            Mode = FileMode.Append, Access = FileAccess.Write, UnixCreateMode = mode,
-        });
+        using var stream = Open(file, FileMode.Append, mode);
+        WriteAll(stream, content);
+    }
+
+    private static FileStream Open(string file, FileMode fileMode, UnixFileMode mode) =>
+        new(file, new FileStreamOptions { Mode = fileMode, Access = FileAccess.Write, UnixCreateMode = mode });
+
+    private static void WriteAll(FileStream stream, ReadOnlySpan<byte> content)
+    {
         stream.Write(content);
         stream.Flush(flushToDisk: true);
     }
