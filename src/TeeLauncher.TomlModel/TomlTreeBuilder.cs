@@ -73,7 +73,10 @@ internal sealed class TomlTreeBuilder
                 parent.Add(last, existing, lastAt, at);
             }
             if (existing is not TomlTableArray array)
-                return Redefined(at, path, parent, last);
+            {
+                Redefined(at, path, parent, last);
+                return null;
+            }
             var element = new TomlTable(at);
             array.Add(element);
             _defined.Add(element);
@@ -92,7 +95,8 @@ internal sealed class TomlTreeBuilder
                 _defined.Add(implied);
                 return (implied, path);
             default:
-                return Redefined(at, path, parent, last);
+                Redefined(at, path, parent, last);
+                return null;
         }
     }
 
@@ -109,14 +113,20 @@ internal sealed class TomlTreeBuilder
             if (Descend(parent, name, nameAt, keyPath, at) is not { } next)
                 return false;
             if (_defined.Contains(next))
-                return Redefined(at, keyPath, parent, name) is not null;
+            {
+                Redefined(at, keyPath, parent, name);
+                return false;
+            }
             dotted?.Add(next);
             parent = next;
         }
         var (last, lastAt) = segments[^1];
         keyPath.Add(last);
         if (parent.ContainsKey(last))
-            return Redefined(at, keyPath, parent, last) is not null;
+        {
+            Redefined(at, keyPath, parent, last);
+            return false;
+        }
         if (Value(keyValue.Value!, keyPath) is not { } value)
             return false;
         parent.Add(last, value, lastAt, TomlDocument.At(keyValue.Value!.Span.Start));
@@ -183,7 +193,7 @@ internal sealed class TomlTreeBuilder
         }
     }
 
-    private (TomlTable, List<string>)? Redefined(TomlPosition at, List<string> path, TomlTable parent, string name)
+    private void Redefined(TomlPosition at, List<string> path, TomlTable parent, string name)
     {
         var existing = parent[name] switch
         {
@@ -192,7 +202,6 @@ internal sealed class TomlTreeBuilder
             _ => parent.KeyPosition(name),
         };
         _errors.Add(new TomlError(at, $"the key '{string.Join('.', path)}' is already defined at {existing} and cannot be redefined"));
-        return null;
     }
 
     private static (string Name, TomlPosition At)[] Segments(KeySyntax key) =>

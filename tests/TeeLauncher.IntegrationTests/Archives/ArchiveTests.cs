@@ -109,13 +109,7 @@ public sealed class ArchiveTests
         OciArchives.Write(archive, entries);
         var port = RegistryServer.UnusedPort();
         deployment.Approve(indexDigest);
-        deployment.Config = deployment.Config with
-        {
-            Reference = $"127.0.0.1:{RegistryServer.UnusedPort()}/{deployment.Repository}",
-            Attempts = 1,
-            ImageExtra = $"archives = [\"{archive}\"]\n",
-            PullExtra = $"archive_port = {port}\n",
-        };
+        OnlyFromArchive(deployment, archive, port);
 
         var run = await deployment.LauncherAsync("run");
 
@@ -133,13 +127,7 @@ public sealed class ArchiveTests
         var archive = Path.Combine(deployment.Directory, "node.tar");
         var digest = await OciArchives.WriteAsync(deployment.Repository, archive);
         deployment.Approve(digest);
-        deployment.Config = deployment.Config with
-        {
-            Reference = $"127.0.0.1:{RegistryServer.UnusedPort()}/{deployment.Repository}",
-            Attempts = 1,
-            ImageExtra = $"archives = [\"{archive}\"]\n",
-            PullExtra = $"archive_port = {RegistryServer.UnusedPort()}\n",
-        };
+        OnlyFromArchive(deployment, archive, RegistryServer.UnusedPort());
         (await deployment.LauncherAsync("validate")).ExitCode.Should().Be(0);
         var tools = Path.Combine(deployment.Directory, "bin");
         Directory.CreateDirectory(tools);
@@ -175,13 +163,7 @@ public sealed class ArchiveTests
         Hostile(trick, OciArchives.Entries(good), digest, hostile);
         var port = RegistryServer.UnusedPort();
         deployment.Approve(digest);
-        deployment.Config = deployment.Config with
-        {
-            Reference = $"127.0.0.1:{RegistryServer.UnusedPort()}/{deployment.Repository}",
-            Attempts = 1,
-            ImageExtra = $"archives = [\"{hostile}\"]\n",
-            PullExtra = $"archive_port = {port}\n",
-        };
+        OnlyFromArchive(deployment, hostile, port);
 
         var run = await deployment.LauncherAsync("run");
 
@@ -225,4 +207,14 @@ public sealed class ArchiveTests
                 break;
         }
     }
+
+    /// <summary>The image only in <paramref name="archive"/>, served on <paramref name="port"/>; its registry is unreachable and tried once.</summary>
+    private static void OnlyFromArchive(Deployment deployment, string archive, int port) =>
+        deployment.Config = deployment.Config with
+        {
+            Reference = $"127.0.0.1:{RegistryServer.UnusedPort()}/{deployment.Repository}",
+            Attempts = 1,
+            ImageExtra = $"archives = [\"{archive}\"]\n",
+            PullExtra = $"archive_port = {port}\n",
+        };
 }
